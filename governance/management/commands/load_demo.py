@@ -1,0 +1,37 @@
+import os
+
+from django.core.management.base import BaseCommand
+
+from roles.demo import DEMO_USERS, Loader
+
+DEFAULT_PASSWORD = "demo-pass-2022"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data from the seed board papers (South East London with Bexley, Joined Up Care "
+        "Derbyshire) and one demo user per kind of user. Idempotent: rows that exist are left alone, so it "
+        "is safe to run on every start; --reset puts the demo rows back as defined. "
+        "Some figures are ASSUMPTIONS where the papers give none (sessions for most Bexley roles, how the "
+        "11 interim sessions split, which roles were filled by April 2022, functions): see roles/demo.py."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="Put demo rows back as defined.")
+        parser.add_argument(
+            "--password",
+            default=os.environ.get("DEMO_PASSWORD", DEFAULT_PASSWORD),
+            help="Password for the demo users (default: $DEMO_PASSWORD or %(default)s).",
+        )
+
+    def handle(self, *args, reset, password, **options):
+        created = Loader(reset=reset, password=password).load()
+        action = "created or reset" if reset else "created (existing rows left as they were)"
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {created} rows {action}."))
+        self.stdout.write("Figures the papers do not give are assumptions; `manage.py help load_demo` says which.")
+        self.stdout.write("")
+        self.stdout.write(f"Demo users (password: {password}):")
+        for username, _first, _last, kind, scopes, is_staff in DEMO_USERS:
+            where = ", ".join(scope.split(":")[1] for scope in scopes)
+            admin = " + admin site" if is_staff else ""
+            self.stdout.write(f"  {username:<13} {kind.label}: {where}{admin}")

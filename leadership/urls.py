@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from roles import views as role_views
+
+admin.site.site_header = "Clinical & Care Professional Leadership – administration"
+admin.site.site_title = "C&CPL admin"
+admin.site.index_title = "Set-up and recruitment"
+
+urlpatterns = [
+    path("", role_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("", include("roles.urls")),
+]

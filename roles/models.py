@@ -1,0 +1,449 @@
+"""The catalogue: ICSs, places, functions, the ICS's template of place roles, roles and budgets."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from .costs import Cost, FinancialYear, annual_pay, cost_in_year, wte
+
+
+class ICS(models.Model):
+    """An Integrated Care System, e.g. Our Healthier South East London."""
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40, blank=True, help_text="e.g. SEL, JUCD")
+    slug = models.SlugField(unique=True)
+    default_session_rate = models.DecimalField(
+        "default rate per session per year (£)",
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal(settings.DEFAULT_SESSION_RATE),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="What one session a week costs for a year; £16,400 in South East London.",
+    )
+
+    class Meta:
+        verbose_name = "ICS"
+        verbose_name_plural = "ICSs"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Place(models.Model):
+    """A borough inside an ICS, run by its Local Care Partnership.
+
+    `is_system_wide` marks the unit that holds an ICS's own roles (e.g. a CPLG Chair paid from
+    ICB programme spend), so that every role and budget belongs to exactly one place.
+    """
+
+    ics = models.ForeignKey(ICS, on_delete=models.PROTECT, related_name="places", verbose_name="ICS")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    is_system_wide = models.BooleanField(
+        "ICS-wide unit",
+        default=False,
+        help_text="Holds roles at ICS level rather than in a borough.",
+    )
+
+    class Meta:
+        ordering = ["ics__name", "is_system_wide", "name"]
+        constraints = [models.UniqueConstraint(fields=["ics", "name"], name="place_name_unique_in_ics")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("roles:dashboard", kwargs={"place": self.slug})
+
+
+class Function(models.Model):
+    """One of the ten priority functions for clinical and care professional system leadership."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(unique=True)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpatialLevel(models.Model):
+    """Where a role sits: ICS body, provider collaborative, place (LCP), leadership group, organisation."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(unique=True)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Profession(models.Model):
+    """A profession a role may be open to. Clinicians: doctor, nurse, pharmacist, psychologist, AHP."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(unique=True)
+    is_clinical = models.BooleanField(default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleType(models.TextChoices):
+    CLINICAL = "clinical", "Clinical"
+    CARE = "care", "Care"
+    CLINICAL_CARE = "clinical_care", "Clinical / Care"
+
+
+class TemplateRole(models.Model):
+    """A place role the ICS recommends (Table 1 of the Bexley paper)."""
+
+    ics = models.ForeignKey(ICS, on_delete=models.CASCADE, related_name="template_roles", verbose_name="ICS")
+    title = models.CharField(max_length=200)
+    role_type = models.CharField("type", max_length=20, choices=RoleType.choices)
+    functions = models.ManyToManyField(Function, blank=True, related_name="template_roles")
+    notes = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["ics__name", "order", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["ics", "title"], name="template_role_title_unique_in_ics")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RoleStatus(models.TextChoices):
+    """Where a role stands. The moves between these come with the workflow."""
+
+    PROPOSED = "proposed", "Proposed"
+    APPROVED = "approved", "Approved"
+    ADVERTISED = "advertised", "Advertised"
+    SHORTLISTING = "shortlisting", "Shortlisting"
+    INTERVIEWING = "interviewing", "Interviewing"
+    OFFERED = "offered", "Offered"
+    CONTRACTED = "contracted", "Contracted"
+    IN_POST = "in_post", "In post"
+    ENDED = "ended", "Ended"
+    ON_HOLD = "on_hold", "On hold"
+    NOT_APPOINTED = "not_appointed", "Not appointed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# How each status counts against a budget. Committed: a contract exists (its cost for the days
+# it ran is spent even after it ends). Pipeline: approved, not yet contracted. Proposed: not yet
+# approved, shown apart so a place sees what its proposals would do. Withdrawn counts nowhere.
+COMMITTED_STATUSES = frozenset({RoleStatus.CONTRACTED, RoleStatus.IN_POST, RoleStatus.ENDED})
+PIPELINE_STATUSES = frozenset(
+    {
+        RoleStatus.APPROVED,
+        RoleStatus.ADVERTISED,
+        RoleStatus.SHORTLISTING,
+        RoleStatus.INTERVIEWING,
+        RoleStatus.OFFERED,
+        RoleStatus.NOT_APPOINTED,
+        RoleStatus.ON_HOLD,
+    }
+)
+PROPOSED_STATUSES = frozenset({RoleStatus.PROPOSED})
+
+
+class BudgetStage(models.TextChoices):
+    COMMITTED = "committed", "Committed"
+    PIPELINE = "pipeline", "In the pipeline"
+    PROPOSED = "proposed", "Proposed"
+    NONE = "none", "Not counted"
+
+
+class RoleQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RoleQuerySet:
+        from . import permissions
+
+        return self.filter(place__in=permissions.places_visible_to(user))
+
+    def for_listing(self) -> RoleQuerySet:
+        return self.select_related("place__ics", "spatial_level", "template_role").prefetch_related(
+            "functions", "eligible_professions"
+        )
+
+
+class Role(models.Model):
+    """A clinical or care professional leadership role in a place."""
+
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="roles")
+    title = models.CharField(max_length=200)
+    role_type = models.CharField("type", max_length=20, choices=RoleType.choices)
+    functions = models.ManyToManyField(Function, blank=True, related_name="roles")
+    spatial_level = models.ForeignKey(SpatialLevel, on_delete=models.PROTECT, related_name="roles")
+    sessions_per_week = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        validators=[
+            MinValueValidator(Decimal("0.01"), "Sessions per week must be more than 0."),
+            MaxValueValidator(Decimal("10"), "Sessions per week can be at most 10 (10 sessions = 1 WTE)."),
+        ],
+        help_text="Protected time: 10 sessions a week = 1 WTE; 2 days a week = 4 sessions.",
+    )
+    rate_per_session = models.DecimalField(
+        "rate per session per year (£)",
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"), "The rate per session must be more than £0.")],
+        help_text="What one session a week costs for a year (£16,400 is the SEL standard rate).",
+    )
+    start_date = models.DateField(help_text="Planned until a contract is signed.")
+    end_date = models.DateField(
+        null=True, blank=True, help_text="Fixed-term end; leave empty if the role has no end date yet."
+    )
+    description = models.TextField("role description", blank=True)
+    description_document = models.FileField(
+        "role description document", upload_to="role-descriptions/%Y/", blank=True
+    )
+    description_signed_off_on = models.DateField("role description signed off on", null=True, blank=True)
+    eligible_professions = models.ManyToManyField(
+        Profession,
+        blank=True,
+        related_name="roles",
+        help_text="Leave empty for any profession the role's type allows.",
+    )
+    template_role = models.ForeignKey(
+        TemplateRole,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="roles",
+        verbose_name="derived from template role",
+    )
+    variation_reason = models.TextField(
+        "why it differs from the template",
+        blank=True,
+        help_text="For a role added locally, renamed or retyped against the ICS template: the reason.",
+    )
+    status = models.CharField(max_length=20, choices=RoleStatus.choices, default=RoleStatus.PROPOSED)
+    is_critical = models.BooleanField(
+        "critical role that continues",
+        default=False,
+        help_text="E.g. Urgent Care lead and Safeguarding GP, which continued past 31 March 2022.",
+    )
+    predates_ics_model = models.BooleanField(
+        "predates the ICS model",
+        default=False,
+        help_text="A contract from before the ICS template (e.g. a CCG clinical lead); not compared with the template.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RoleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["place__name", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sessions_per_week__gt=0) & Q(sessions_per_week__lte=10),
+                name="role_sessions_between_0_and_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="role_ends_after_it_starts",
+            ),
+            models.CheckConstraint(condition=Q(rate_per_session__gt=0), name="role_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("roles:role_detail", kwargs={"place": self.place.slug, "pk": self.pk})
+
+    def clean(self):
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = (
+                f"The end date ({self.end_date:%d/%m/%Y}) is before the start date "
+                f"({self.start_date:%d/%m/%Y}): move one of them."
+            )
+        if self.template_role_id and self.place_id and self.template_role.ics_id != self.place.ics_id:
+            errors["template_role"] = "Choose a template role from this place's own ICS."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def wte(self) -> Decimal:
+        return wte(self.sessions_per_week)
+
+    @property
+    def annual_pay(self) -> Decimal:
+        return annual_pay(self.sessions_per_week, self.rate_per_session)
+
+    @property
+    def budget_stage(self) -> str:
+        if self.status in COMMITTED_STATUSES:
+            return BudgetStage.COMMITTED
+        if self.status in PIPELINE_STATUSES:
+            return BudgetStage.PIPELINE
+        if self.status in PROPOSED_STATUSES:
+            return BudgetStage.PROPOSED
+        return BudgetStage.NONE
+
+    def cost_in(self, year: FinancialYear, on_cost_percent: Decimal = Decimal(0)) -> Cost:
+        return cost_in_year(
+            sessions=self.sessions_per_week,
+            rate_per_session=self.rate_per_session,
+            start=self.start_date,
+            end=self.end_date,
+            year=year,
+            on_cost_percent=on_cost_percent,
+        )
+
+    def runs_in(self, year: FinancialYear) -> bool:
+        return year.days_overlapping(self.start_date, self.end_date) > 0
+
+    @property
+    def title_key(self) -> str:
+        return normalise_title(self.title)
+
+
+def normalise_title(title: str) -> str:
+    """A title reduced to what it says, so that cosmetic edits are not read as a rename.
+
+    Bracketed asides ("(*TBC)", "(PHM)"), case, punctuation, spacing and plural "s" are dropped:
+    "LTC including Diabetes and Obesity" and "LTCs including Diabetes and Obesity" match;
+    "Patient and Public Engagement" and "Resident Participation and engagement" do not.
+    """
+    text = re.sub(r"\([^)]*\)", " ", title.lower()).replace("&", " and ")
+    words = re.findall(r"[a-z0-9]+", text)
+    return " ".join(word[:-1] if len(word) > 2 and word.endswith("s") else word for word in words)
+
+
+class TemplateOmission(models.Model):
+    """A template role a place chose not to adopt, and why."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="template_omissions")
+    template_role = models.ForeignKey(TemplateRole, on_delete=models.CASCADE, related_name="omissions")
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["place", "template_role"], name="omission_unique_per_place")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.place}: {self.template_role} not adopted"
+
+
+class Budget(models.Model):
+    """What a place may spend on leadership roles in one financial year (1 April to 31 March)."""
+
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="budgets")
+    financial_year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text="The year the financial year starts in: 2022 means 1 April 2022 to 31 March 2023.",
+    )
+    amount = models.DecimalField(
+        "amount (£)",
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"), "A budget cannot be negative.")],
+    )
+    session_cap = models.DecimalField(
+        "cap in sessions per week",
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"), "A session cap cannot be negative.")],
+        help_text="Optional, e.g. 11: roles will not exceed the allocated and budgeted 11 sessions.",
+    )
+    on_cost_percent = models.DecimalField(
+        "employer on-cost (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[
+            MinValueValidator(Decimal("0"), "On-costs cannot be negative."),
+            MaxValueValidator(Decimal("100"), "On-costs above 100% are not plausible; check the figure."),
+        ],
+        help_text="Employer costs (NI, pension) added on top of pay.",
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["place__name", "-financial_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "financial_year"],
+                name="one_budget_per_place_and_year",
+                violation_error_message="This place already has a budget for that financial year; edit it instead.",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budget_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.place} {self.year}"
+
+    @property
+    def year(self) -> FinancialYear:
+        return FinancialYear(self.financial_year)
+
+
+class AccessKind(models.TextChoices):
+    ICS_ADMIN = "ics_admin", "ICS administrator"
+    PLACE_TEAM = "place_team", "Place team member"
+    HR_RECRUITER = "hr_recruiter", "HR recruiter"
+    SECRETARIAT = "secretariat", "Board secretariat"
+
+
+class Membership(models.Model):
+    """What a user may do, and where: one row per kind of access and scope.
+
+    The scope is a whole ICS (every place in it) or one place. What each kind allows is decided
+    in `roles.permissions`, nowhere else.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    kind = models.CharField(max_length=20, choices=AccessKind.choices)
+    ics = models.ForeignKey(
+        ICS, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships", verbose_name="ICS"
+    )
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(ics__isnull=False) & Q(place__isnull=True)) | (Q(ics__isnull=True) & Q(place__isnull=False)),
+                name="membership_scope_is_ics_or_place",
+                violation_error_message="Give either an ICS or a place as the scope, not both or neither.",
+            ),
+            models.UniqueConstraint(fields=["user", "kind", "ics", "place"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_kind_display()} – {self.ics or self.place}"
+
+    def clean(self):
+        if self.kind == AccessKind.ICS_ADMIN and not self.ics_id:
+            raise ValidationError({"ics": "An ICS administrator's scope is a whole ICS: choose the ICS."})

@@ -1,0 +1,103 @@
+"""Who may see and change what. Views, the admin and querysets all ask here, nowhere else.
+
+| kind              | browser                              | admin site                          |
+|-------------------|--------------------------------------|-------------------------------------|
+| superuser         | every place, read and edit           | everything                          |
+| ICS administrator | every place in their ICS, edit       | their ICS: places, template, roles, |
+|                   |                                      | budgets, memberships                |
+| place team member | their place(s), read and edit        | no access                           |
+| HR recruiter      | the places they support, read only   | those places' roles, read only      |
+| board secretariat | their place(s), read only            | no access                           |
+
+A place the user may not see does not exist for them (404); a place they may see but not change
+answers 403 to a change.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .models import ICS, AccessKind, Membership, Place
+
+EDITORS = frozenset({AccessKind.ICS_ADMIN, AccessKind.PLACE_TEAM})
+ADMIN_SITE_KINDS = frozenset({AccessKind.ICS_ADMIN, AccessKind.HR_RECRUITER})
+ALL_KINDS = frozenset(AccessKind.values)
+
+
+def _memberships(user) -> list[Membership]:
+    """The user's memberships, read once per user object (that is, once per request)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_leadership_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user))
+        user._leadership_memberships = cached
+    return cached
+
+
+def _places_for(user, kinds) -> QuerySet[Place]:
+    if not getattr(user, "is_authenticated", False):
+        return Place.objects.none()
+    if user.is_superuser:
+        return Place.objects.all()
+    scopes = [m for m in _memberships(user) if m.kind in kinds]
+    if not scopes:
+        return Place.objects.none()
+    place_ids = {m.place_id for m in scopes if m.place_id}
+    ics_ids = {m.ics_id for m in scopes if m.ics_id}
+    return Place.objects.filter(Q(pk__in=place_ids) | Q(ics_id__in=ics_ids))
+
+
+def _covers(user, place: Place, kinds) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return any(
+        m.kind in kinds and (m.place_id == place.pk or m.ics_id == place.ics_id) for m in _memberships(user)
+    )
+
+
+def places_visible_to(user) -> QuerySet[Place]:
+    return _places_for(user, ALL_KINDS)
+
+
+def places_editable_by(user) -> QuerySet[Place]:
+    """Places whose catalogue (roles, template reasons) the user may change in the browser."""
+    return _places_for(user, EDITORS)
+
+
+def can_view_place(user, place: Place) -> bool:
+    return _covers(user, place, ALL_KINDS)
+
+
+def can_edit_catalogue(user, place: Place) -> bool:
+    return _covers(user, place, EDITORS)
+
+
+def icss_administered_by(user) -> QuerySet[ICS]:
+    if not getattr(user, "is_authenticated", False):
+        return ICS.objects.none()
+    if user.is_superuser:
+        return ICS.objects.all()
+    ids = {m.ics_id for m in _memberships(user) if m.kind == AccessKind.ICS_ADMIN and m.ics_id}
+    return ICS.objects.filter(pk__in=ids)
+
+
+def admin_places(user, *, change: bool) -> QuerySet[Place]:
+    """Places whose rows the user may see (change=False) or change (change=True) in the admin."""
+    if not (getattr(user, "is_authenticated", False) and user.is_active and user.is_staff):
+        return Place.objects.none()
+    return _places_for(user, {AccessKind.ICS_ADMIN} if change else ADMIN_SITE_KINDS)
+
+
+def may_use_admin(user) -> bool:
+    if not (getattr(user, "is_authenticated", False) and user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or any(m.kind in ADMIN_SITE_KINDS for m in _memberships(user))
+
+
+def is_ics_admin(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.is_superuser or any(m.kind == AccessKind.ICS_ADMIN for m in _memberships(user))
+    )

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "roles"
+
+urlpatterns = [
+    path("places/<slug:place>/", views.dashboard, name="dashboard"),
+    path("places/<slug:place>/roles/", views.role_list, name="role_list"),
+    path("places/<slug:place>/roles/new/", views.role_create, name="role_create"),
+    path("places/<slug:place>/roles/<int:pk>/", views.role_detail, name="role_detail"),
+    path("places/<slug:place>/roles/<int:pk>/edit/", views.role_edit, name="role_edit"),
+    path("places/<slug:place>/roles/<int:pk>/description/", views.role_document, name="role_document"),
+    path("places/<slug:place>/template/", views.template_comparison, name="template_comparison"),
+    path("places/<slug:place>/template/roles/<int:pk>/reason/", views.role_variation_reason, name="role_variation_reason"),
+    path(
+        "places/<slug:place>/template/not-adopted/<int:template_pk>/reason/",
+        views.omission_reason,
+        name="omission_reason",
+    ),
+]

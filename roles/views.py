@@ -1,0 +1,191 @@
+"""Pages for place teams. Thin: access comes from `permissions`, figures from `selectors`."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from . import permissions, selectors
+from .costs import FinancialYear
+from .filters import RoleFilter
+from .forms import ReasonForm, RoleForm
+from .models import Role, RoleStatus, TemplateOmission, TemplateRole
+
+ROLES_PER_PAGE = 25
+
+
+def role_document(request, place, pk):
+    """The role description document, to those who may see the place (files are not public)."""
+    place = _place_for(request, place)
+    role = get_object_or_404(Role.objects.filter(place=place), pk=pk)
+    if not role.description_document:
+        raise Http404("This role has no role description document.")
+    return FileResponse(role.description_document.open("rb"), as_attachment=True,
+                        filename=role.description_document.name.rsplit("/", 1)[-1])
+
+
+def _place_for(request, slug: str, *, edit: bool = False):
+    """The place named in the URL if the user may see it (else 404) and, for a change, edit it (else 403)."""
+    place = get_object_or_404(permissions.places_visible_to(request.user).select_related("ics"), slug=slug)
+    if edit and not permissions.can_edit_catalogue(request.user, place):
+        raise PermissionDenied("You can see this place's roles but not change them.")
+    return place
+
+
+def _place_context(request, place, **extra):
+    return {"place": place, "can_edit": permissions.can_edit_catalogue(request.user, place), **extra}
+
+
+def bad_request(request, message: str):
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+def home(request):
+    places = list(
+        permissions.places_visible_to(request.user)
+        .select_related("ics")
+        .annotate(
+            role_count=Count("roles", distinct=True),
+            in_post_count=Count("roles", filter=Q(roles__status=RoleStatus.IN_POST), distinct=True),
+        )
+    )
+    if len(places) == 1:
+        return redirect(places[0])
+    return render(request, "roles/home.html", {"places": places})
+
+
+def dashboard(request, place):
+    place = _place_for(request, place)
+    if "year" in request.GET:
+        try:
+            year = FinancialYear.parse(request.GET["year"])
+        except ValueError as error:
+            return bad_request(request, str(error))
+    else:
+        year = selectors.default_year(place)
+    board = selectors.place_dashboard(place=place, year=year)
+    return render(
+        request,
+        "roles/dashboard.html",
+        _place_context(
+            request,
+            place,
+            board=board,
+            year=year,
+            years=selectors.year_choices(place, year),
+        ),
+    )
+
+
+def role_list(request, place):
+    place = _place_for(request, place)
+    roles = Role.objects.filter(place=place).for_listing()
+    role_filter = RoleFilter(request.GET or None, queryset=roles)
+    if role_filter.is_bound and not role_filter.is_valid():
+        problems = "; ".join(f"{role_filter.form.fields[f].label}: {' '.join(e)}" for f, e in role_filter.errors.items())
+        messages.error(request, f"Some filters were not understood ({problems}). Choose again from the lists.")
+        status = 400
+    else:
+        status = 200
+    page = Paginator(role_filter.qs, ROLES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "roles/role_list.html",
+        _place_context(request, place, filter=role_filter, page=page, query=query.urlencode()),
+        status=status,
+    )
+
+
+def role_detail(request, place, pk):
+    place = _place_for(request, place)
+    role = get_object_or_404(Role.objects.filter(place=place).for_listing(), pk=pk)
+    on_costs = dict(place.budgets.values_list("financial_year", "on_cost_percent"))
+    year = FinancialYear.containing(role.start_date)
+    last = FinancialYear.containing(role.end_date) if role.end_date else max(year, FinancialYear.current())
+    costs = []
+    while year <= last:
+        costs.append((year, role.cost_in(year, on_costs.get(year.start_year, 0))))
+        year = year.next()
+    return render(request, "roles/role_detail.html", _place_context(request, place, role=role, costs=costs))
+
+
+def role_create(request, place):
+    place = _place_for(request, place, edit=True)
+    form = RoleForm(request.POST or None, request.FILES or None, place=place)
+    if request.method == "POST" and form.is_valid():
+        role = form.save()
+        messages.success(request, f"“{role.title}” was added as a proposed role.")
+        return redirect(role)
+    return render(
+        request,
+        "roles/role_form.html",
+        _place_context(request, place, form=form, role=None),
+        status=400 if form.errors else 200,
+    )
+
+
+def role_edit(request, place, pk):
+    place = _place_for(request, place, edit=True)
+    role = get_object_or_404(Role.objects.filter(place=place), pk=pk)
+    form = RoleForm(request.POST or None, request.FILES or None, instance=role, place=place)
+    if request.method == "POST" and form.is_valid():
+        role = form.save()
+        messages.success(request, f"“{role.title}” was saved.")
+        return redirect(role)
+    return render(
+        request,
+        "roles/role_form.html",
+        _place_context(request, place, form=form, role=role),
+        status=400 if form.errors else 200,
+    )
+
+
+def template_comparison(request, place):
+    place = _place_for(request, place)
+    comparison = selectors.template_comparison(place=place)
+    return render(request, "roles/template_comparison.html", _place_context(request, place, comparison=comparison))
+
+
+@require_POST
+def role_variation_reason(request, place, pk):
+    place = _place_for(request, place, edit=True)
+    role = get_object_or_404(Role.objects.filter(place=place), pk=pk)
+    return _save_reason(request, place, role, "variation_reason", role.title)
+
+
+@require_POST
+def omission_reason(request, place, template_pk):
+    place = _place_for(request, place, edit=True)
+    template = get_object_or_404(TemplateRole.objects.filter(ics=place.ics), pk=template_pk)
+    if Role.objects.filter(place=place, template_role=template).exclude(status=RoleStatus.WITHDRAWN).exists():
+        messages.error(request, f"{place} has adopted “{template}”, so there is no reason for not adopting it to record.")
+        return redirect("roles:template_comparison", place.slug)
+    omission = TemplateOmission.objects.filter(place=place, template_role=template).first()
+    omission = omission or TemplateOmission(place=place, template_role=template)
+    return _save_reason(request, place, omission, "reason", template.title)
+
+
+def _save_reason(request, place, obj, field: str, title: str):
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"The reason for “{title}” was not saved: {' '.join(form.errors['reason'])}")
+        comparison = selectors.template_comparison(place=place)
+        return render(
+            request, "roles/template_comparison.html", _place_context(request, place, comparison=comparison), status=400
+        )
+    setattr(obj, field, form.cleaned_data["reason"].strip())
+    obj.save()
+    messages.success(request, f"The reason for “{title}” was saved.")
+    return redirect(reverse("roles:template_comparison", args=[place.slug]) + f"#row-{title_anchor(title)}")
+
+
+def title_anchor(title: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")

@@ -1,0 +1,115 @@
+"""Test set-up shared by the whole suite.
+
+Outside CI the suite runs on SQLite with no services; tests that need PostgreSQL, Redis or
+Chromium skip and say why. Under CI (CI=true) PostgreSQL and Redis must be there and Chromium
+must run: if one is missing the run stops at once with a message, never falls back.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+# Playwright runs an event loop in the test thread; the ORM calls around it are synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _postgres_problem(settings) -> str | None:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        return f"the database is {db['ENGINE']}, not PostgreSQL (set DATABASE_URL)"
+    try:
+        import psycopg2
+
+        psycopg2.connect(
+            dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432,
+            connect_timeout=3,
+        ).close()
+    except Exception as error:  # noqa: BLE001 - any failure to connect is the message
+        return f"PostgreSQL at {db['HOST']}:{db['PORT']} is not reachable: {error}".strip()
+    return None
+
+
+def _redis_problem(settings) -> str | None:
+    if not settings.REDIS_URL:
+        return "REDIS_URL is not set"
+    try:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as error:  # noqa: BLE001
+        return f"Redis at {settings.REDIS_URL} is not reachable: {error}"
+    return None
+
+
+def _chromium_problem() -> str | None:
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        return f"Chromium is not installed at {CHROMIUM} (make test installs it from Debian when it can)"
+    return None
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    config._service_problems = {
+        "postgres": _postgres_problem(settings),
+        "redis": _redis_problem(settings),
+        "browser": _chromium_problem(),
+    }
+    if IN_CI:
+        missing = {name: problem for name, problem in config._service_problems.items() if problem}
+        if missing:
+            lines = "\n".join(f"  - {name}: {problem}" for name, problem in missing.items())
+            raise pytest.UsageError(f"CI=true but a service the suite needs is missing:\n{lines}")
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    lines = [f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}", f"CI: {IN_CI}"]
+    for name, problem in config._service_problems.items():
+        lines.append(f"{name}: {'available' if not problem else 'SKIPPED – ' + problem}")
+    return lines
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for name in ("postgres", "redis", "browser"):
+            problem = config._service_problems[name]
+            if problem and item.get_closest_marker(name):
+                item.add_marker(pytest.mark.skip(reason=f"needs {name}: {problem}"))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def demo(db):
+    """The seed demo data, loaded as `make run` loads it."""
+    from roles.demo import Loader
+
+    Loader(password=DEMO_PASSWORD).load()
+
+
+DEMO_PASSWORD = "test-pass-2022"
