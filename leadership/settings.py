@@ -32,9 +32,7 @@ if not SECRET_KEY:
         "(for example: export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))'))."
     )
 
-ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"] if DEBUG else []
-)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "ALLOWED_HOSTS is empty. With DEBUG off, set ALLOWED_HOSTS to the host names this site "
@@ -47,7 +45,6 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "bootstrap",
@@ -62,7 +59,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -93,9 +89,7 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "leadership.wsgi.application"
 
-_default_database_url = (
-    "postgres://postgres@127.0.0.1:5432/test" if CI else f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-)
+_default_database_url = "postgres://postgres@127.0.0.1:5432/test" if CI else f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASE_URL = env("DATABASE_URL", default=_default_database_url)
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -170,5 +164,7 @@ LOGGING = {
 }
 
 if not DEBUG:
+    # Without DEBUG, WhiteNoise serves the collected static files (run `manage.py collectstatic`).
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)

@@ -187,7 +187,19 @@ class RoleAdmin(ScopedAdmin):
     fieldsets = (
         (None, {"fields": ("place", "title", "role_type", "status", "spatial_level", "functions")}),
         ("Template", {"fields": ("template_role", "variation_reason")}),
-        ("Time and cost", {"fields": ("sessions_per_week", "rate_per_session", "start_date", "end_date", "is_critical", "predates_ics_model")}),
+        (
+            "Time and cost",
+            {
+                "fields": (
+                    "sessions_per_week",
+                    "rate_per_session",
+                    "start_date",
+                    "end_date",
+                    "is_critical",
+                    "predates_ics_model",
+                )
+            },
+        ),
         (
             "Role description",
             {"fields": ("description", "description_document", "description_signed_off_on", "eligible_professions")},

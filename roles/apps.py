@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class RolesConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'roles'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "roles"

@@ -74,62 +74,216 @@ SIGNED_OFF = dt.date(2022, 2, 18)
 # Table 3: Bexley's proposed roles. (title, type, template title or None, sessions, status, start,
 # functions, reason for differing from the template, description)
 BEXLEY_ROLES = [
-    ("LCP Clinical/Care Professional Lead", CC, "LCP Clinical/Care Professional Lead", "2", S.IN_POST, COMMENCE,
-     ["system-strategy", "professional-leadership"], "",
-     "Leads the Bexley Local Care Partnership's clinical and care professional community; 0.2 WTE per LCP as in the SEL pack."),
-    ("Cancer (including living with and beyond)", C, "Cancer (including living with and beyond)", "1", S.IN_POST, COMMENCE,
-     ["care-pathway-transformation"], "", ""),
-    ("Quality and Safety", C, "Quality and Safety (*TBC)", "1", S.PROPOSED, dt.date(2022, 10, 1),
-     ["quality-safety"], "",
-     "Quality and safety roles are still being engaged on by the CCG Chief Nurse (SEL proposal, Jan 2022)."),
-    ("LTCs including Diabetes and Obesity", C, "LTC including Diabetes and Obesity", "1", S.IN_POST, COMMENCE,
-     ["care-pathway-transformation"], "", ""),
+    (
+        "LCP Clinical/Care Professional Lead",
+        CC,
+        "LCP Clinical/Care Professional Lead",
+        "2",
+        S.IN_POST,
+        COMMENCE,
+        ["system-strategy", "professional-leadership"],
+        "",
+        "Leads the Bexley Local Care Partnership's clinical and care professional community; "
+        "0.2 WTE per LCP as in the SEL pack.",
+    ),
+    (
+        "Cancer (including living with and beyond)",
+        C,
+        "Cancer (including living with and beyond)",
+        "1",
+        S.IN_POST,
+        COMMENCE,
+        ["care-pathway-transformation"],
+        "",
+        "",
+    ),
+    (
+        "Quality and Safety",
+        C,
+        "Quality and Safety (*TBC)",
+        "1",
+        S.PROPOSED,
+        dt.date(2022, 10, 1),
+        ["quality-safety"],
+        "",
+        "Quality and safety roles are still being engaged on by the CCG Chief Nurse (SEL proposal, Jan 2022).",
+    ),
+    (
+        "LTCs including Diabetes and Obesity",
+        C,
+        "LTC including Diabetes and Obesity",
+        "1",
+        S.IN_POST,
+        COMMENCE,
+        ["care-pathway-transformation"],
+        "",
+        "",
+    ),
     ("Planned Care", C, "Planned Care", "1", S.IN_POST, COMMENCE, ["care-pathway-transformation"], "", ""),
     ("Urgent Care", C, "Urgent Care", "1", S.IN_POST, COMMENCE, ["care-pathway-transformation"], "", ""),
-    ("Children & Young People", CC, "Children & Young People", "1", S.IN_POST, COMMENCE,
-     ["care-pathway-transformation"], "",
-     "Includes Special Educational Needs and Disability (SEND), as the LCP Forum asked on 10 Dec 2021."),
+    (
+        "Children & Young People",
+        CC,
+        "Children & Young People",
+        "1",
+        S.IN_POST,
+        COMMENCE,
+        ["care-pathway-transformation"],
+        "",
+        "Includes Special Educational Needs and Disability (SEND), as the LCP Forum asked on 10 Dec 2021.",
+    ),
     ("Mental Health", CC, "Mental Health", "1", S.IN_POST, COMMENCE, ["care-pathway-transformation"], "", ""),
-    ("Medicines Optimisation", C, "Medicines Optimisation", "1", S.IN_POST, COMMENCE,
-     ["care-pathway-transformation", "quality-safety"], "", ""),
-    ("Estates/ IT Infrastructure", CC, "Estates/Infrastructure", "1", S.PROPOSED, dt.date(2022, 10, 1),
-     ["continuous-improvement"],
-     "IT added to the title. The paper gives no reason; the Governing Body Bexley Lead GPs asked for a local "
-     "digital role on 9 Dec 2021.", ""),
+    (
+        "Medicines Optimisation",
+        C,
+        "Medicines Optimisation",
+        "1",
+        S.IN_POST,
+        COMMENCE,
+        ["care-pathway-transformation", "quality-safety"],
+        "",
+        "",
+    ),
+    (
+        "Estates/ IT Infrastructure",
+        CC,
+        "Estates/Infrastructure",
+        "1",
+        S.PROPOSED,
+        dt.date(2022, 10, 1),
+        ["continuous-improvement"],
+        "IT added to the title. The paper gives no reason; the Governing Body Bexley Lead GPs asked for a local "
+        "digital role on 9 Dec 2021.",
+        "",
+    ),
     ("Maternity", CC, "Maternity", "1", S.OFFERED, dt.date(2022, 5, 3), ["care-pathway-transformation"], "", ""),
-    ("Primary and Community Care", C, "Primary and Community Care including care homes", "2", S.IN_POST, COMMENCE,
-     ["care-pathway-transformation"],
-     "Care homes moved to the Frailty role, as the Governing Body Bexley Lead GPs asked on 9 Dec 2021 "
-     "(\"Addition of Frailty role and aligning with care homes\").", ""),
-    ("LD and Autism", CC, "LD and Autism", "1", S.OFFERED, dt.date(2022, 5, 3),
-     ["care-pathway-transformation", "population-health"], "", ""),
-    ("Personalisation including Social Prescribing", CC, "Personalisation including Social Prescribing", "1",
-     S.INTERVIEWING, dt.date(2022, 5, 3), ["population-health"], "", ""),
-    ("Diagnostics", C, "Diagnostics", "1", S.NOT_APPOINTED, dt.date(2022, 7, 1), ["care-pathway-transformation"], "", ""),
-    ("Resident Participation and engagement", CC, "Patient and Public Engagement", "1", S.ADVERTISED,
-     dt.date(2022, 7, 1), ["patient-public-engagement"],
-     "Renamed: \"Resident participation better name than patient and public engagement\" "
-     "(Bexley Care Senior Leadership Team, 10 Jan 2022).", ""),
-    ("Workforce Strategy, Resilience, Development", CC, "Workforce Strategy, Resilience, Development", "1",
-     S.INTERVIEWING, dt.date(2022, 5, 3), ["workforce-resilience"], "",
-     "Nurse leadership needs to be developed; a model of supported release is better than backfill "
-     "(Bexley Training Hub, 4 Jan 2022)."),
-    ("Population Health Management/Inequalities", CC, "Population Health Management(PHM)/Inequalities", "2",
-     S.IN_POST, COMMENCE, ["population-health"], "",
-     "\"Need a role focused on addressing health inequalities\" (LCP Communications & Engagement Group, 15 Dec 2021)."),
-    ("Frailty including Care Homes", CC, None, "2", S.IN_POST, COMMENCE, ["care-pathway-transformation"],
-     "Added: \"Addition of Frailty role and aligning with care homes\" (Governing Body Bexley Lead GPs, 9 Dec 2021); "
-     "\"Support for Frailty role\" (Local Care Partnership Forum, 10 Dec 2021).", ""),
-    ("End of Life", CC, None, "1", S.IN_POST, COMMENCE, ["care-pathway-transformation"],
-     "Added: \"End of life role proposed\" (Local Care Partnership Forum, 10 Dec 2021).", ""),
-    ("LTCs including Respiratory and Cardiovascular", C, None, "1", S.ADVERTISED, dt.date(2022, 7, 1),
-     ["care-pathway-transformation"],
-     "Added: \"Addition of LTC Respiratory and cardiovascular\" (Governing Body Bexley Lead GPs, 9 Dec 2021); "
-     "a significant Bexley workstream with neurorehabilitation.", ""),
-    ("Sexual and Reproductive Health", C, None, "1", S.APPROVED, dt.date(2022, 7, 1),
-     ["care-pathway-transformation", "population-health"],
-     "Added: given the prevalence of HIV in Bexley, a broader sexual and reproductive health role rather than the "
-     "HIV champion OHSEL asked for (Sexual Health Commissioner, 13 Jan 2022).", ""),
+    (
+        "Primary and Community Care",
+        C,
+        "Primary and Community Care including care homes",
+        "2",
+        S.IN_POST,
+        COMMENCE,
+        ["care-pathway-transformation"],
+        "Care homes moved to the Frailty role, as the Governing Body Bexley Lead GPs asked on 9 Dec 2021 "
+        '("Addition of Frailty role and aligning with care homes").',
+        "",
+    ),
+    (
+        "LD and Autism",
+        CC,
+        "LD and Autism",
+        "1",
+        S.OFFERED,
+        dt.date(2022, 5, 3),
+        ["care-pathway-transformation", "population-health"],
+        "",
+        "",
+    ),
+    (
+        "Personalisation including Social Prescribing",
+        CC,
+        "Personalisation including Social Prescribing",
+        "1",
+        S.INTERVIEWING,
+        dt.date(2022, 5, 3),
+        ["population-health"],
+        "",
+        "",
+    ),
+    (
+        "Diagnostics",
+        C,
+        "Diagnostics",
+        "1",
+        S.NOT_APPOINTED,
+        dt.date(2022, 7, 1),
+        ["care-pathway-transformation"],
+        "",
+        "",
+    ),
+    (
+        "Resident Participation and engagement",
+        CC,
+        "Patient and Public Engagement",
+        "1",
+        S.ADVERTISED,
+        dt.date(2022, 7, 1),
+        ["patient-public-engagement"],
+        'Renamed: "Resident participation better name than patient and public engagement" '
+        "(Bexley Care Senior Leadership Team, 10 Jan 2022).",
+        "",
+    ),
+    (
+        "Workforce Strategy, Resilience, Development",
+        CC,
+        "Workforce Strategy, Resilience, Development",
+        "1",
+        S.INTERVIEWING,
+        dt.date(2022, 5, 3),
+        ["workforce-resilience"],
+        "",
+        "Nurse leadership needs to be developed; a model of supported release is better than backfill "
+        "(Bexley Training Hub, 4 Jan 2022).",
+    ),
+    (
+        "Population Health Management/Inequalities",
+        CC,
+        "Population Health Management(PHM)/Inequalities",
+        "2",
+        S.IN_POST,
+        COMMENCE,
+        ["population-health"],
+        "",
+        '"Need a role focused on addressing health inequalities" (LCP Communications & Engagement Group, 15 Dec 2021).',
+    ),
+    (
+        "Frailty including Care Homes",
+        CC,
+        None,
+        "2",
+        S.IN_POST,
+        COMMENCE,
+        ["care-pathway-transformation"],
+        'Added: "Addition of Frailty role and aligning with care homes" (Governing Body Bexley Lead GPs, 9 Dec 2021); '
+        '"Support for Frailty role" (Local Care Partnership Forum, 10 Dec 2021).',
+        "",
+    ),
+    (
+        "End of Life",
+        CC,
+        None,
+        "1",
+        S.IN_POST,
+        COMMENCE,
+        ["care-pathway-transformation"],
+        'Added: "End of life role proposed" (Local Care Partnership Forum, 10 Dec 2021).',
+        "",
+    ),
+    (
+        "LTCs including Respiratory and Cardiovascular",
+        C,
+        None,
+        "1",
+        S.ADVERTISED,
+        dt.date(2022, 7, 1),
+        ["care-pathway-transformation"],
+        'Added: "Addition of LTC Respiratory and cardiovascular" (Governing Body Bexley Lead GPs, 9 Dec 2021); '
+        "a significant Bexley workstream with neurorehabilitation.",
+        "",
+    ),
+    (
+        "Sexual and Reproductive Health",
+        C,
+        None,
+        "1",
+        S.APPROVED,
+        dt.date(2022, 7, 1),
+        ["care-pathway-transformation", "population-health"],
+        "Added: given the prevalence of HIV in Bexley, a broader sexual and reproductive health role rather than the "
+        "HIV champion OHSEL asked for (Sexual Health Commissioner, 13 Jan 2022).",
+        "",
+    ),
 ]
 
 # The CCG's interim GP clinical leads within the 11 budgeted sessions (1 Jul 2021 to 31 Mar 2022);
@@ -137,10 +291,22 @@ BEXLEY_ROLES = [
 INTERIM_START = dt.date(2021, 7, 1)
 CCG_CLOSED = dt.date(2022, 6, 30)
 BEXLEY_INTERIM = [
-    ("Urgent Care Clinical Lead (CCG)", "2", CCG_CLOSED, S.IN_POST, True,
-     "Supports the co-production of the Review of Urgent Care; a critical role that continues until the CCG closes."),
-    ("Safeguarding GP (CCG)", "1", CCG_CLOSED, S.IN_POST, True,
-     "Statutory safeguarding requirements; a critical role that continues until the CCG closes."),
+    (
+        "Urgent Care Clinical Lead (CCG)",
+        "2",
+        CCG_CLOSED,
+        S.IN_POST,
+        True,
+        "Supports the co-production of the Review of Urgent Care; a critical role that continues until the CCG closes.",
+    ),
+    (
+        "Safeguarding GP (CCG)",
+        "1",
+        CCG_CLOSED,
+        S.IN_POST,
+        True,
+        "Statutory safeguarding requirements; a critical role that continues until the CCG closes.",
+    ),
     ("GP Clinical Lead 1 (CCG interim contract)", "2", dt.date(2022, 3, 31), S.ENDED, False, ""),
     ("GP Clinical Lead 2 (CCG interim contract)", "2", dt.date(2022, 3, 31), S.ENDED, False, ""),
     ("GP Clinical Lead 3 (CCG interim contract)", "2", dt.date(2022, 3, 31), S.ENDED, False, ""),
@@ -148,8 +314,9 @@ BEXLEY_INTERIM = [
 ]
 
 NOT_ADOPTED = {
-    "Other roles e.g. Frailty": "A placeholder in the template; Bexley named its own additions instead: Frailty including "
-    "Care Homes, End of Life, LTCs including Respiratory and Cardiovascular, Sexual and Reproductive Health.",
+    "Other roles e.g. Frailty": "A placeholder in the template; Bexley named its own additions instead: "
+    "Frailty including Care Homes, End of Life, LTCs including Respiratory and Cardiovascular, "
+    "Sexual and Reproductive Health.",
 }
 
 DEMO_USERS = [
@@ -198,70 +365,109 @@ class Loader:
         gp = list(Profession.objects.filter(slug="gp"))
 
         sel = self.upsert(
-            ICS, {"slug": "sel"},
+            ICS,
+            {"slug": "sel"},
             {"name": "Our Healthier South East London", "short_name": "SEL", "default_session_rate": RATE},
         )
         places = {
-            name.lower(): self.upsert(Place, {"slug": name.lower()}, {"ics": sel, "name": name})
-            for name in SEL_PLACES
+            name.lower(): self.upsert(Place, {"slug": name.lower()}, {"ics": sel, "name": name}) for name in SEL_PLACES
         }
         templates = {}
         for order, (title, role_type, functions) in enumerate(SEL_TEMPLATE, start=1):
             templates[title] = self.upsert(
-                TemplateRole, {"ics": sel, "title": title}, {"role_type": role_type, "order": order},
+                TemplateRole,
+                {"ics": sel, "title": title},
+                {"role_type": role_type, "order": order},
                 {"functions": self.fns(functions)},
             )
         bexley = places["bexley"]
         self.upsert(
-            Budget, {"place": bexley, "financial_year": 2021},
-            {"amount": Decimal("217000"), "session_cap": Decimal("11"),
-             "notes": "11 clinical sessions a week at £16.4k a session (SEL CCG merger allocation). "
-                      "Clinical Lead roles will not exceed the SEL allocated and budgeted 11 sessions."},
+            Budget,
+            {"place": bexley, "financial_year": 2021},
+            {
+                "amount": Decimal("217000"),
+                "session_cap": Decimal("11"),
+                "notes": "11 clinical sessions a week at £16.4k a session (SEL CCG merger allocation). "
+                "Clinical Lead roles will not exceed the SEL allocated and budgeted 11 sessions.",
+            },
         )
         self.upsert(
-            Budget, {"place": bexley, "financial_year": 2022},
-            {"amount": Decimal("417000"), "session_cap": None,
-             "notes": "Proposed rise from £217k to £417k to release a range of clinical and care professionals "
-                      "(Bexley Strategic Board, 27 Jan 2022)."},
+            Budget,
+            {"place": bexley, "financial_year": 2022},
+            {
+                "amount": Decimal("417000"),
+                "session_cap": None,
+                "notes": "Proposed rise from £217k to £417k to release a range of clinical and care professionals "
+                "(Bexley Strategic Board, 27 Jan 2022).",
+            },
         )
         for title, sessions, end, status, critical, description in BEXLEY_INTERIM:
             self.upsert(
-                Role, {"place": bexley, "title": title},
-                {"role_type": C, "spatial_level": levels["place"], "sessions_per_week": Decimal(sessions),
-                 "rate_per_session": RATE, "start_date": INTERIM_START, "end_date": end, "status": status,
-                 "is_critical": critical, "description": description, "predates_ics_model": True},
+                Role,
+                {"place": bexley, "title": title},
+                {
+                    "role_type": C,
+                    "spatial_level": levels["place"],
+                    "sessions_per_week": Decimal(sessions),
+                    "rate_per_session": RATE,
+                    "start_date": INTERIM_START,
+                    "end_date": end,
+                    "status": status,
+                    "is_critical": critical,
+                    "description": description,
+                    "predates_ics_model": True,
+                },
                 {"functions": self.fns(["care-pathway-transformation"]), "eligible_professions": gp},
             )
-        for (title, role_type, template, sessions, status, start, functions, reason, description) in BEXLEY_ROLES:
+        for title, role_type, template, sessions, status, start, functions, reason, description in BEXLEY_ROLES:
             self.upsert(
-                Role, {"place": bexley, "title": title},
-                {"role_type": role_type, "spatial_level": levels["place"], "sessions_per_week": Decimal(sessions),
-                 "rate_per_session": RATE, "start_date": start, "end_date": NEW_END, "status": status,
-                 "template_role": templates[template] if template else None, "variation_reason": reason,
-                 "description": description,
-                 "description_signed_off_on": None if status == S.PROPOSED else SIGNED_OFF},
+                Role,
+                {"place": bexley, "title": title},
+                {
+                    "role_type": role_type,
+                    "spatial_level": levels["place"],
+                    "sessions_per_week": Decimal(sessions),
+                    "rate_per_session": RATE,
+                    "start_date": start,
+                    "end_date": NEW_END,
+                    "status": status,
+                    "template_role": templates[template] if template else None,
+                    "variation_reason": reason,
+                    "description": description,
+                    "description_signed_off_on": None if status == S.PROPOSED else SIGNED_OFF,
+                },
                 {"functions": self.fns(functions), "eligible_professions": clinical if role_type == C else []},
             )
         for title, reason in NOT_ADOPTED.items():
             self.upsert(TemplateOmission, {"place": bexley, "template_role": templates[title]}, {"reason": reason})
 
         jucd = self.upsert(
-            ICS, {"slug": "jucd"},
+            ICS,
+            {"slug": "jucd"},
             {"name": "Joined Up Care Derbyshire", "short_name": "JUCD", "default_session_rate": RATE},
         )
         derbyshire = self.upsert(
-            Place, {"slug": "jucd-system"},
+            Place,
+            {"slug": "jucd-system"},
             {"ics": jucd, "name": "Derbyshire ICS-wide (ICB programme spend)", "is_system_wide": True},
         )
         self.upsert(
-            Role, {"place": derbyshire, "title": "CPLG Chair"},
-            {"role_type": CC, "spatial_level": levels["leadership-group"], "sessions_per_week": Decimal("4"),
-             "rate_per_session": RATE, "start_date": dt.date(2023, 4, 1), "end_date": dt.date(2026, 3, 31),
-             "status": S.APPROVED, "description_signed_off_on": dt.date(2023, 2, 8),
-             "description": "Substantive Chair of the Clinical and Professional Leadership Group, 2 days a week for "
-                            "a 3-year term: embeds the distributed leadership model and makes CPLG the system's "
-                            "clinical and care professional conscience, advising the ICB and ICP. The ICB Board "
-                            "approved the job description and appointment process (reported to the ICP on 8 Feb 2023)."},
+            Role,
+            {"place": derbyshire, "title": "CPLG Chair"},
+            {
+                "role_type": CC,
+                "spatial_level": levels["leadership-group"],
+                "sessions_per_week": Decimal("4"),
+                "rate_per_session": RATE,
+                "start_date": dt.date(2023, 4, 1),
+                "end_date": dt.date(2026, 3, 31),
+                "status": S.APPROVED,
+                "description_signed_off_on": dt.date(2023, 2, 8),
+                "description": "Substantive Chair of the Clinical and Professional Leadership Group, 2 days a week for "
+                "a 3-year term: embeds the distributed leadership model and makes CPLG the system's "
+                "clinical and care professional conscience, advising the ICB and ICP. The ICB Board "
+                "approved the job description and appointment process (reported to the ICP on 8 Feb 2023).",
+            },
             {"functions": self.fns(["system-strategy", "professional-leadership"])},
         )
         self.load_users({"sel": sel, "jucd": jucd}, places)
@@ -280,7 +486,11 @@ class Loader:
                 self.created += 1
             for scope in scopes:
                 kind_of_scope, slug = scope.split(":")
-                target = {"ics": icss[slug], "place": None} if kind_of_scope == "ics" else {"ics": None, "place": places[slug]}
+                target = (
+                    {"ics": icss[slug], "place": None}
+                    if kind_of_scope == "ics"
+                    else {"ics": None, "place": places[slug]}
+                )
                 if not Membership.objects.filter(user=user, kind=kind, **target).exists():
                     Membership.objects.create(user=user, kind=kind, **target)
                     self.created += 1

@@ -24,8 +24,14 @@ class RoleFilter(django_filters.FilterSet):
             ("start_date", "start"),
             ("end_date", "end"),
         ),
-        field_labels={"title": "Title", "type": "Type", "sessions": "Sessions", "status": "Status",
-                      "start": "Start date", "end": "End date"},
+        field_labels={
+            "title": "Title",
+            "type": "Type",
+            "sessions": "Sessions",
+            "status": "Status",
+            "start": "Start date",
+            "end": "End date",
+        },
         label="Sort by",
         empty_label="Title",
     )
@@ -48,5 +54,9 @@ class RoleFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.form.fields.values():
-            css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control form-control-sm"
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
             field.widget.attrs["class"] = css

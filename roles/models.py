@@ -129,9 +129,7 @@ class TemplateRole(models.Model):
 
     class Meta:
         ordering = ["ics__name", "order", "title"]
-        constraints = [
-            models.UniqueConstraint(fields=["ics", "title"], name="template_role_title_unique_in_ics")
-        ]
+        constraints = [models.UniqueConstraint(fields=["ics", "title"], name="template_role_title_unique_in_ics")]
 
     def __str__(self) -> str:
         return self.title
@@ -220,9 +218,7 @@ class Role(models.Model):
         null=True, blank=True, help_text="Fixed-term end; leave empty if the role has no end date yet."
     )
     description = models.TextField("role description", blank=True)
-    description_document = models.FileField(
-        "role description document", upload_to="role-descriptions/%Y/", blank=True
-    )
+    description_document = models.FileField("role description document", upload_to="role-descriptions/%Y/", blank=True)
     description_signed_off_on = models.DateField("role description signed off on", null=True, blank=True)
     eligible_professions = models.ManyToManyField(
         Profession,
@@ -347,9 +343,7 @@ class TemplateOmission(models.Model):
     reason = models.TextField(blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["place", "template_role"], name="omission_unique_per_place")
-        ]
+        constraints = [models.UniqueConstraint(fields=["place", "template_role"], name="omission_unique_per_place")]
 
     def __str__(self) -> str:
         return f"{self.place}: {self.template_role} not adopted"
@@ -434,7 +428,8 @@ class Membership(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(Q(ics__isnull=False) & Q(place__isnull=True)) | (Q(ics__isnull=True) & Q(place__isnull=False)),
+                condition=(Q(ics__isnull=False) & Q(place__isnull=True))
+                | (Q(ics__isnull=True) & Q(place__isnull=False)),
                 name="membership_scope_is_ics_or_place",
                 violation_error_message="Give either an ICS or a place as the scope, not both or neither.",
             ),

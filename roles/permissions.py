@@ -53,9 +53,7 @@ def _covers(user, place: Place, kinds) -> bool:
         return False
     if user.is_superuser:
         return True
-    return any(
-        m.kind in kinds and (m.place_id == place.pk or m.ics_id == place.ics_id) for m in _memberships(user)
-    )
+    return any(m.kind in kinds and (m.place_id == place.pk or m.ics_id == place.ics_id) for m in _memberships(user))
 
 
 def places_visible_to(user) -> QuerySet[Place]:

@@ -134,7 +134,7 @@ def place_dashboard(*, place: Place, year: FinancialYear) -> Dashboard:
         return result
 
     def intervals(stages):
-        return [(l.role.sessions_per_week, l.role.start_date, l.role.end_date) for l in lines if l.stage in stages]
+        return [(ln.role.sessions_per_week, ln.role.start_date, ln.role.end_date) for ln in lines if ln.stage in stages]
 
     return Dashboard(
         place=place,
@@ -189,9 +189,7 @@ def _by_function(lines: list[RoleLine]) -> list[Group]:
         if not functions:
             targets = [unassigned]
         else:
-            targets = [
-                groups.setdefault(f.pk, Group(label=f.name, key=f.slug)) for f in functions
-            ]
+            targets = [groups.setdefault(f.pk, Group(label=f.name, key=f.slug)) for f in functions]
         share = Decimal(len(targets))
         for group in targets:
             group.count += 1
@@ -207,6 +205,7 @@ def _by_function(lines: list[RoleLine]) -> list[Group]:
 
 
 # --- Template comparison ------------------------------------------------------------------
+
 
 class Variation:
     ADOPTED = "adopted"
@@ -278,7 +277,7 @@ def template_comparison(*, place: Place) -> TemplateComparison:
     roles = list(
         Role.objects.filter(place=place, predates_ics_model=False)
         .exclude(status=RoleStatus.WITHDRAWN)
-        .select_related("template_role")
+        .select_related("template_role", "place")
         .order_by("title")
     )
     omissions = {o.template_role_id: o for o in TemplateOmission.objects.filter(place=place)}
@@ -290,9 +289,7 @@ def template_comparison(*, place: Place) -> TemplateComparison:
     for template in templates:
         derived = by_template.get(template.pk, [])
         if not derived:
-            rows.append(
-                ComparisonRow(Variation.NOT_ADOPTED, template, None, omissions.get(template.pk))
-            )
+            rows.append(ComparisonRow(Variation.NOT_ADOPTED, template, None, omissions.get(template.pk)))
         for role in derived:
             same = normalise_title(role.title) == normalise_title(template.title)
             rows.append(ComparisonRow(Variation.ADOPTED if same else Variation.RENAMED, template, role))

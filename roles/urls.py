@@ -12,7 +12,9 @@ urlpatterns = [
     path("places/<slug:place>/roles/<int:pk>/edit/", views.role_edit, name="role_edit"),
     path("places/<slug:place>/roles/<int:pk>/description/", views.role_document, name="role_document"),
     path("places/<slug:place>/template/", views.template_comparison, name="template_comparison"),
-    path("places/<slug:place>/template/roles/<int:pk>/reason/", views.role_variation_reason, name="role_variation_reason"),
+    path(
+        "places/<slug:place>/template/roles/<int:pk>/reason/", views.role_variation_reason, name="role_variation_reason"
+    ),
     path(
         "places/<slug:place>/template/not-adopted/<int:template_pk>/reason/",
         views.omission_reason,

@@ -26,8 +26,11 @@ def role_document(request, place, pk):
     role = get_object_or_404(Role.objects.filter(place=place), pk=pk)
     if not role.description_document:
         raise Http404("This role has no role description document.")
-    return FileResponse(role.description_document.open("rb"), as_attachment=True,
-                        filename=role.description_document.name.rsplit("/", 1)[-1])
+    return FileResponse(
+        role.description_document.open("rb"),
+        as_attachment=True,
+        filename=role.description_document.name.rsplit("/", 1)[-1],
+    )
 
 
 def _place_for(request, slug: str, *, edit: bool = False):
@@ -88,7 +91,9 @@ def role_list(request, place):
     roles = Role.objects.filter(place=place).for_listing()
     role_filter = RoleFilter(request.GET or None, queryset=roles)
     if role_filter.is_bound and not role_filter.is_valid():
-        problems = "; ".join(f"{role_filter.form.fields[f].label}: {' '.join(e)}" for f, e in role_filter.errors.items())
+        problems = "; ".join(
+            f"{role_filter.form.fields[f].label}: {' '.join(e)}" for f, e in role_filter.errors.items()
+        )
         messages.error(request, f"Some filters were not understood ({problems}). Choose again from the lists.")
         status = 400
     else:
@@ -166,7 +171,9 @@ def omission_reason(request, place, template_pk):
     place = _place_for(request, place, edit=True)
     template = get_object_or_404(TemplateRole.objects.filter(ics=place.ics), pk=template_pk)
     if Role.objects.filter(place=place, template_role=template).exclude(status=RoleStatus.WITHDRAWN).exists():
-        messages.error(request, f"{place} has adopted “{template}”, so there is no reason for not adopting it to record.")
+        messages.error(
+            request, f"{place} has adopted “{template}”, so there is no reason for not adopting it to record."
+        )
         return redirect("roles:template_comparison", place.slug)
     omission = TemplateOmission.objects.filter(place=place, template_role=template).first()
     omission = omission or TemplateOmission(place=place, template_role=template)

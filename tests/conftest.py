@@ -27,7 +27,11 @@ def _postgres_problem(settings) -> str | None:
         import psycopg2
 
         psycopg2.connect(
-            dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432,
+            dbname=db["NAME"],
+            user=db["USER"],
+            password=db["PASSWORD"],
+            host=db["HOST"],
+            port=db["PORT"] or 5432,
             connect_timeout=3,
         ).close()
     except Exception as error:  # noqa: BLE001 - any failure to connect is the message
@@ -55,6 +59,9 @@ def _chromium_problem() -> str | None:
 
 def pytest_configure(config):
     from django.conf import settings
+
+    # Hashing demo passwords with PBKDF2 costs a second per test; tests need no strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
     config._service_problems = {
         "postgres": _postgres_problem(settings),

@@ -29,8 +29,9 @@ def test_bexleys_eleven_sessions_pay_180400_a_year():
 
 
 def test_one_session_from_1_july_2021_to_31_march_2022_is_274_days_of_365():
-    cost = cost_in_year(sessions=D(1), rate_per_session=D(16400), start=dt.date(2021, 7, 1),
-                        end=dt.date(2022, 3, 31), year=FY21)
+    cost = cost_in_year(
+        sessions=D(1), rate_per_session=D(16400), start=dt.date(2021, 7, 1), end=dt.date(2022, 3, 31), year=FY21
+    )
     assert cost.days == 274
     assert cost.pay == D("12311.23")
     assert cost.total == D("12311.23")
@@ -39,18 +40,26 @@ def test_one_session_from_1_july_2021_to_31_march_2022_is_274_days_of_365():
 def test_a_year_holding_29_february_has_366_days():
     assert FinancialYear(2023).days == 366  # 1 Apr 2023 to 31 Mar 2024 holds 29 Feb 2024
     assert FinancialYear(2022).days == 365
-    full_leap_year = cost_in_year(sessions=D(1), rate_per_session=D(16400), start=dt.date(2023, 4, 1),
-                                  end=None, year=FinancialYear(2023))
+    full_leap_year = cost_in_year(
+        sessions=D(1), rate_per_session=D(16400), start=dt.date(2023, 4, 1), end=None, year=FinancialYear(2023)
+    )
     assert full_leap_year.pay == D("16400.00")
-    half = cost_in_year(sessions=D(1), rate_per_session=D(16400), start=dt.date(2023, 10, 1),
-                        end=None, year=FinancialYear(2023))
+    half = cost_in_year(
+        sessions=D(1), rate_per_session=D(16400), start=dt.date(2023, 10, 1), end=None, year=FinancialYear(2023)
+    )
     assert half.days == 183
     assert half.pay == D("8200.00")  # 16400 x 183/366
 
 
 def test_on_cost_is_added_and_pay_plus_on_cost_equals_the_total():
-    cost = cost_in_year(sessions=D(1), rate_per_session=D(16400), start=dt.date(2021, 7, 1),
-                        end=dt.date(2022, 3, 31), year=FY21, on_cost_percent=D("20.29"))
+    cost = cost_in_year(
+        sessions=D(1),
+        rate_per_session=D(16400),
+        start=dt.date(2021, 7, 1),
+        end=dt.date(2022, 3, 31),
+        year=FY21,
+        on_cost_percent=D("20.29"),
+    )
     assert cost.pay == D("12311.23")
     assert cost.total == D("14809.18")  # 16400 x 274/365 x 1.2029, rounded once
     assert cost.on_cost == D("2497.95")
@@ -59,8 +68,9 @@ def test_on_cost_is_added_and_pay_plus_on_cost_equals_the_total():
 
 def test_rounding_happens_once_at_the_end():
     # 3 x 1/3 session: rounding each third first would lose a penny.
-    cost = cost_in_year(sessions=D("0.33"), rate_per_session=D("16400"), start=dt.date(2021, 4, 1),
-                        end=dt.date(2021, 4, 1), year=FY21)
+    cost = cost_in_year(
+        sessions=D("0.33"), rate_per_session=D("16400"), start=dt.date(2021, 4, 1), end=dt.date(2021, 4, 1), year=FY21
+    )
     assert cost.pay == D("14.83")  # 0.33 x 16400 / 365 = 14.8274
 
 

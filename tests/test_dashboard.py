@@ -1,0 +1,155 @@
+"""The place dashboard: which year it opens on, its figures and its warnings."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from roles.costs import FinancialYear
+from roles.models import AccessKind, RoleStatus
+from roles.selectors import default_year, place_dashboard
+from tests.factories import BudgetFactory, PlaceFactory, RoleFactory, member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def place():
+    return PlaceFactory(name="Bexley", slug="bexley")
+
+
+@pytest.fixture
+def team_client(client, place):
+    client.force_login(member(AccessKind.PLACE_TEAM, place=place))
+    return client
+
+
+def test_dashboard_opens_on_the_current_year_when_it_has_a_budget(place):
+    BudgetFactory(place=place, financial_year=2021)
+    BudgetFactory(place=place, financial_year=2026)
+    assert default_year(place, today=dt.date(2026, 11, 23)) == FinancialYear(2026)
+
+
+def test_dashboard_opens_on_the_latest_budget_year_when_the_current_has_none(place):
+    BudgetFactory(place=place, financial_year=2021)
+    BudgetFactory(place=place, financial_year=2022)
+    assert default_year(place, today=dt.date(2026, 11, 23)) == FinancialYear(2022)
+
+
+def test_dashboard_opens_on_the_current_year_when_there_is_no_budget_at_all(place):
+    assert default_year(place, today=dt.date(2026, 11, 23)) == FinancialYear(2026)
+
+
+def test_committed_pipeline_proposed_and_headroom(place):
+    BudgetFactory(place=place, financial_year=2021, amount=Decimal("217000"), session_cap=Decimal("11"))
+    july = dt.date(2021, 7, 1)
+    RoleFactory(place=place, status=RoleStatus.IN_POST, sessions_per_week=2, start_date=july, end_date=None)
+    RoleFactory(
+        place=place, status=RoleStatus.ENDED, sessions_per_week=1, start_date=july, end_date=dt.date(2021, 9, 30)
+    )
+    RoleFactory(place=place, status=RoleStatus.ADVERTISED, sessions_per_week=1, start_date=july, end_date=None)
+    RoleFactory(place=place, status=RoleStatus.PROPOSED, sessions_per_week=3, start_date=july, end_date=None)
+    RoleFactory(place=place, status=RoleStatus.WITHDRAWN, sessions_per_week=5, start_date=july, end_date=None)
+    board = place_dashboard(place=place, year=FinancialYear(2021))
+    assert board.committed.total == Decimal("24622.47") + Decimal("4133.70")  # 2 x 274 days; 1 x 92 days
+    assert board.pipeline.total == Decimal("12311.23")
+    assert board.proposed.total == Decimal("36933.70")
+    assert board.headroom == Decimal("217000") - Decimal("24622.47") - Decimal("4133.70") - Decimal("12311.23")
+    assert board.headroom_after_proposals == board.headroom - Decimal("36933.70")
+    assert board.sessions_used == Decimal(4)  # the ended role overlapped the others from July to September
+    assert board.sessions_with_proposals == Decimal(7)
+    assert not board.is_over_budget and not board.is_over_session_cap
+
+
+def test_on_costs_are_shown_apart_from_pay(place):
+    BudgetFactory(place=place, financial_year=2022, amount=Decimal("100000"), on_cost_percent=Decimal("25"))
+    RoleFactory(
+        place=place,
+        status=RoleStatus.IN_POST,
+        sessions_per_week=1,
+        start_date=dt.date(2022, 4, 1),
+        end_date=dt.date(2023, 3, 31),
+    )
+    board = place_dashboard(place=place, year=FinancialYear(2022))
+    assert (board.committed.pay, board.committed.on_cost, board.committed.total) == (
+        Decimal("16400.00"),
+        Decimal("4100.00"),
+        Decimal("20500.00"),
+    )
+
+
+def test_spend_by_function_shares_a_role_between_its_functions(place):
+    from roles.models import Function
+
+    BudgetFactory(place=place, financial_year=2022)
+    strategy, people = Function.objects.get(slug="system-strategy"), Function.objects.get(slug="workforce-resilience")
+    role = RoleFactory(place=place, status=RoleStatus.IN_POST, sessions_per_week=2)
+    role.functions.set([strategy, people])
+    RoleFactory(place=place, status=RoleStatus.IN_POST).functions.set([strategy])
+    groups = {g.label: g for g in place_dashboard(place=place, year=FinancialYear(2022)).by_function}
+    assert groups[strategy.name].cost == Decimal("32800.00")
+    assert groups[strategy.name].count == 2
+    assert groups[people.name].cost == Decimal("16400.00")
+    assert groups[people.name].sessions == Decimal("1.00")
+
+
+def test_over_budget_shows_a_warning_with_the_figures(team_client, place):
+    BudgetFactory(place=place, financial_year=2022, amount=Decimal("16399.99"))
+    RoleFactory(place=place, status=RoleStatus.CONTRACTED, sessions_per_week=1)
+    response = team_client.get(reverse("roles:dashboard", args=["bexley"]) + "?year=2022")
+    html = response.content.decode()
+    assert 'id="over-budget"' in html
+    assert "−£0.01" in html
+
+
+def test_exactly_on_budget_is_not_a_warning(team_client, place):
+    BudgetFactory(place=place, financial_year=2022, amount=Decimal("16400.00"))
+    RoleFactory(place=place, status=RoleStatus.CONTRACTED, sessions_per_week=1)
+    html = team_client.get(reverse("roles:dashboard", args=["bexley"]) + "?year=2022").content.decode()
+    assert 'id="over-budget"' not in html
+    assert '<div class="figure " id="fig-headroom">£0.00</div>' in html
+
+
+def test_proposals_that_would_overspend_are_flagged_but_are_not_over_budget(team_client, place):
+    BudgetFactory(place=place, financial_year=2022, amount=Decimal("20000"))
+    RoleFactory(place=place, status=RoleStatus.APPROVED, sessions_per_week=1)
+    RoleFactory(place=place, status=RoleStatus.PROPOSED, sessions_per_week=1)
+    html = team_client.get(reverse("roles:dashboard", args=["bexley"]) + "?year=2022").content.decode()
+    assert 'id="proposals-overspend"' in html and 'id="over-budget"' not in html
+
+
+def test_over_the_session_cap_is_flagged(team_client, place):
+    BudgetFactory(place=place, financial_year=2022, amount=Decimal("999999"), session_cap=Decimal("2"))
+    RoleFactory(place=place, status=RoleStatus.IN_POST, sessions_per_week=2)
+    RoleFactory(place=place, status=RoleStatus.OFFERED, sessions_per_week=1)
+    html = team_client.get(reverse("roles:dashboard", args=["bexley"]) + "?year=2022").content.decode()
+    assert 'id="over-cap"' in html
+
+
+def test_a_year_without_a_budget_says_so(team_client, place):
+    html = team_client.get(reverse("roles:dashboard", args=["bexley"]) + "?year=2030").content.decode()
+    assert "No budget is set for Bexley in 2030/31" in html
+
+
+@pytest.mark.parametrize("year", ["abc", "2022/25", "22"])
+def test_a_malformed_year_is_a_400_that_says_what_to_type(team_client, year):
+    response = team_client.get(reverse("roles:dashboard", args=["bexley"]), {"year": year})
+    assert response.status_code == 400
+    assert "use 2022 or 2022/23" in response.content.decode()
+
+
+def test_bexley_demo_figures(client, demo):
+    """The seed: £217k and an 11-session cap in 2021/22, every interim lead within it."""
+    from roles.models import Place
+
+    bexley = Place.objects.get(slug="bexley")
+    board = place_dashboard(place=bexley, year=FinancialYear(2021))
+    assert board.budget.amount == Decimal("217000.00")
+    assert board.sessions_used == Decimal(11)
+    assert not board.is_over_session_cap
+    # 11 sessions from 1 July 2021 for 274 days, each role rounded to the penny.
+    assert board.committed.total == Decimal("135423.58")
+    board = place_dashboard(place=bexley, year=FinancialYear(2022))
+    assert board.budget.amount == Decimal("417000.00")
+    assert board.headroom == Decimal("417000.00") - board.committed.total - board.pipeline.total

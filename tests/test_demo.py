@@ -1,0 +1,75 @@
+"""`load_demo`: the seed figures, and running it twice gives the same rows."""
+
+import datetime as dt
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from roles.models import Budget, Place, Role, RoleType, TemplateRole
+
+pytestmark = pytest.mark.django_db
+
+
+def row_counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label in ("roles", "auth")
+    }
+
+
+def test_load_demo_twice_gives_the_same_rows_and_prints_the_users():
+    out = StringIO()
+    call_command("load_demo", "--password", "pw-for-test", stdout=out)
+    first = row_counts()
+    call_command("load_demo", "--password", "pw-for-test", stdout=StringIO())
+    assert row_counts() == first
+    printed = out.getvalue()
+    for username in ("ics-admin", "bexley-team", "hr-recruiter", "secretariat"):
+        assert username in printed
+        assert authenticate(username=username, password="pw-for-test") is not None
+    assert "password: pw-for-test" in printed
+
+
+def test_load_demo_keeps_a_users_edit_unless_reset():
+    call_command("load_demo", stdout=StringIO())
+    role = Role.objects.get(place__slug="bexley", title="End of Life")
+    Role.objects.filter(pk=role.pk).update(sessions_per_week=3)
+    call_command("load_demo", stdout=StringIO())
+    assert Role.objects.get(pk=role.pk).sessions_per_week == Decimal("3")
+    call_command("load_demo", "--reset", stdout=StringIO())
+    assert Role.objects.get(pk=role.pk).sessions_per_week == Decimal("1")
+
+
+def test_the_seed_figures(demo):
+    sel = Place.objects.get(slug="bexley").ics
+    assert sel.name == "Our Healthier South East London"
+    assert sorted(sel.places.values_list("name", flat=True)) == [
+        "Bexley",
+        "Bromley",
+        "Greenwich",
+        "Lambeth",
+        "Lewisham",
+        "Southwark",
+    ]
+    assert TemplateRole.objects.filter(ics=sel).count() == 19  # Table 1
+    table3 = Role.objects.filter(place__slug="bexley", predates_ics_model=False)
+    assert table3.count() == 22  # Table 3
+    assert table3.filter(template_role__isnull=False).count() == 18
+    assert (
+        table3.get(title="Resident Participation and engagement").template_role.title == "Patient and Public Engagement"
+    )
+    assert table3.get(title="Sexual and Reproductive Health").role_type == RoleType.CLINICAL
+    budgets = dict(Budget.objects.filter(place__slug="bexley").values_list("financial_year", "amount"))
+    assert budgets == {2021: Decimal("217000.00"), 2022: Decimal("417000.00")}
+    assert Budget.objects.get(place__slug="bexley", financial_year=2021).session_cap == Decimal("11")
+    critical = Role.objects.filter(place__slug="bexley", is_critical=True).values_list("title", flat=True)
+    assert sorted(critical) == ["Safeguarding GP (CCG)", "Urgent Care Clinical Lead (CCG)"]
+    chair = Role.objects.get(title="CPLG Chair")
+    assert chair.place.ics.name == "Joined Up Care Derbyshire"
+    assert chair.sessions_per_week == Decimal("4") and chair.wte == Decimal("0.4")  # 2 days a week
+    assert (chair.start_date, chair.end_date) == (dt.date(2023, 4, 1), dt.date(2026, 3, 31))  # 3-year term

@@ -1,0 +1,52 @@
+"""List pages make a constant number of queries, whether a place has 5 roles or 500."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from roles.models import AccessKind, Function, Membership, Profession, RoleStatus
+from tests.factories import BudgetFactory, PlaceFactory, RoleFactory, member
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 12
+PAGES = [
+    ("roles:dashboard", "?year=2022"),
+    ("roles:role_list", ""),
+    ("roles:role_list", "?status=in_post&sort=-sessions&page=2"),
+    ("roles:template_comparison", ""),
+]
+
+
+def make_place(count):
+    place = PlaceFactory(slug=f"place-{count}")
+    BudgetFactory(place=place, financial_year=2022)
+    functions = list(Function.objects.all()[:3])
+    professions = list(Profession.objects.all()[:2])
+    statuses = [RoleStatus.IN_POST, RoleStatus.ADVERTISED, RoleStatus.PROPOSED]
+    for n in range(count):
+        role = RoleFactory(place=place, status=statuses[n % 3])
+        role.functions.set(functions[: 1 + n % 3])
+        role.eligible_professions.set(professions)
+    return place
+
+
+def queries_for(client, place, name, query):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse(name, args=[place.slug]) + query)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize(("name", "query"), PAGES)
+def test_query_count_does_not_grow_with_the_number_of_roles(client, name, query, django_assert_max_num_queries):
+    small, large = make_place(5), make_place(500)
+    user = member(AccessKind.PLACE_TEAM, place=small)
+    Membership.objects.create(user=user, kind=AccessKind.PLACE_TEAM, place=large)
+    client.force_login(user)
+    small_count = queries_for(client, small, name, query)
+    large_count = queries_for(client, large, name, query)
+    assert small_count == large_count
+    with django_assert_max_num_queries(MAX_QUERIES):
+        client.get(reverse(name, args=[large.slug]) + query)
