@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 
 from . import permissions
@@ -23,21 +24,24 @@ from .models import (
 class ScopedAdmin(admin.ModelAdmin):
     """A model admin whose rows belong to a place or an ICS.
 
-    `place_path` / `ics_path` name the lookup from the model to its place or ICS. Viewing follows
-    `permissions.admin_places(change=False)`, changing `admin_places(change=True)`; foreign-key
-    choices are narrowed the same way, so a forged id for another place is refused by the form.
+    `place_path` / `ics_path` name the lookup from the model to its place or ICS. ICS
+    administrators see and change their ICS's rows; HR recruiters see the rows of the places they
+    support only where `recruiters_may_view` is set (roles), and nothing else. Foreign-key choices
+    and list filters are narrowed the same way, so a forged id for another place is refused by the
+    form and no other ICS is named in a filter.
     """
 
     place_path: str | None = None
     ics_path: str | None = None
-    hr_may_view = True
+    recruiters_may_view = False
+
+    def may_view(self, user) -> bool:
+        return permissions.may_use_admin(user) and (self.recruiters_may_view or permissions.is_ics_admin(user))
 
     def _scope(self, queryset, user, *, change: bool):
         if user.is_superuser:
             return queryset
-        if not change and not self.hr_may_view:
-            change = True
-        places = permissions.admin_places(user, change=change)
+        places = permissions.admin_places(user, change=change or not self.recruiters_may_view)
         if self.place_path:
             return queryset.filter(**{f"{self.place_path}__in": places}).distinct()
         ics_ids = places.values("ics_id")
@@ -47,10 +51,10 @@ class ScopedAdmin(admin.ModelAdmin):
         return self._scope(super().get_queryset(request), request.user, change=False)
 
     def has_module_permission(self, request):
-        return permissions.may_use_admin(request.user)
+        return self.may_view(request.user)
 
     def has_view_permission(self, request, obj=None):
-        if not permissions.may_use_admin(request.user):
+        if not self.may_view(request.user):
             return False
         return obj is None or self._scope(type(obj).objects.filter(pk=obj.pk), request.user, change=False).exists()
 
@@ -78,17 +82,17 @@ class ScopedAdmin(admin.ModelAdmin):
 
 
 class ReferenceAdmin(admin.ModelAdmin):
-    """Reference data made by migrations: every admin user may read it, only superusers change it."""
+    """Reference data made by migrations: ICS administrators may read it, only superusers change it."""
 
     list_display = ("name", "order")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
 
     def has_module_permission(self, request):
-        return permissions.may_use_admin(request.user)
+        return permissions.is_ics_admin(request.user) and permissions.may_use_admin(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return permissions.may_use_admin(request.user)
+        return self.has_module_permission(request)
 
     def has_change_permission(self, request, obj=None):
         return request.user.is_superuser
@@ -146,7 +150,7 @@ class BudgetInline(admin.TabularInline):
 class PlaceAdmin(ScopedAdmin):
     place_path = "pk"
     list_display = ("name", "ics", "is_system_wide", "slug")
-    list_filter = ("ics", "is_system_wide")
+    list_filter = (("ics", admin.RelatedOnlyFieldListFilter), "is_system_wide")
     search_fields = ("name", "ics__name")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [BudgetInline]
@@ -157,7 +161,7 @@ class PlaceAdmin(ScopedAdmin):
 class TemplateRoleAdmin(ScopedAdmin):
     ics_path = "ics"
     list_display = ("title", "role_type", "ics", "order")
-    list_filter = ("ics", "role_type", "functions")
+    list_filter = (("ics", admin.RelatedOnlyFieldListFilter), "role_type", "functions")
     search_fields = ("title",)
     filter_horizontal = ("functions",)
     list_select_related = ("ics",)
@@ -166,6 +170,7 @@ class TemplateRoleAdmin(ScopedAdmin):
 @admin.register(Role)
 class RoleAdmin(ScopedAdmin):
     place_path = "place"
+    recruiters_may_view = True
     list_display = (
         "title",
         "place",
@@ -177,7 +182,15 @@ class RoleAdmin(ScopedAdmin):
         "status",
         "is_critical",
     )
-    list_filter = ("status", "role_type", "place__ics", "place", "spatial_level", "functions", "is_critical")
+    list_filter = (
+        "status",
+        "role_type",
+        ("place__ics", admin.RelatedOnlyFieldListFilter),
+        ("place", admin.RelatedOnlyFieldListFilter),
+        "spatial_level",
+        "functions",
+        "is_critical",
+    )
     search_fields = ("title", "description", "place__name")
     autocomplete_fields = ("place", "template_role")
     filter_horizontal = ("functions", "eligible_professions")
@@ -216,7 +229,11 @@ class RoleAdmin(ScopedAdmin):
 class BudgetAdmin(ScopedAdmin):
     place_path = "place"
     list_display = ("place", "year_label", "amount", "session_cap", "on_cost_percent")
-    list_filter = ("financial_year", "place__ics", "place")
+    list_filter = (
+        "financial_year",
+        ("place__ics", admin.RelatedOnlyFieldListFilter),
+        ("place", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("place__name",)
     autocomplete_fields = ("place",)
     list_select_related = ("place",)
@@ -230,7 +247,7 @@ class BudgetAdmin(ScopedAdmin):
 class TemplateOmissionAdmin(ScopedAdmin):
     place_path = "place"
     list_display = ("template_role", "place", "reason")
-    list_filter = ("place",)
+    list_filter = (("place", admin.RelatedOnlyFieldListFilter),)
     autocomplete_fields = ("place", "template_role")
     list_select_related = ("place", "template_role")
 
@@ -239,9 +256,8 @@ class TemplateOmissionAdmin(ScopedAdmin):
 class MembershipAdmin(ScopedAdmin):
     """Who may do what. ICS administrators manage the memberships of their own ICS."""
 
-    hr_may_view = False
     list_display = ("user", "kind", "ics", "place")
-    list_filter = ("kind", "ics", "place")
+    list_filter = ("kind", ("ics", admin.RelatedOnlyFieldListFilter), ("place", admin.RelatedOnlyFieldListFilter))
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
     autocomplete_fields = ("place",)
     list_select_related = ("user", "ics", "place")
@@ -251,3 +267,16 @@ class MembershipAdmin(ScopedAdmin):
             return queryset
         icss = permissions.icss_administered_by(user)
         return queryset.filter(Q(ics__in=icss) | Q(place__ics__in=icss)).distinct()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            # Users new to the system, and those already in the administrator's ICS; no one else's staff.
+            icss = permissions.icss_administered_by(request.user)
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(
+                    Q(memberships__isnull=True) | Q(memberships__ics__in=icss) | Q(memberships__place__ics__in=icss)
+                )
+                .distinct()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
