@@ -11,7 +11,8 @@ Bexley's changes (Table 2); Derbyshire's CPLG Chair at 2 days a week (4 sessions
 ASSUMPTIONS (the papers do not give these): sessions per week for each role (2 for the LCP lead,
 the 0.2 WTE per LCP of the SEL pack, and for three broad roles; 1 for the others); how the 11
 interim sessions split between leads; a two-year fixed term to 31 March 2024 for the new roles;
-which roles had been filled by 4 April 2022 and the later start dates of the rest; the functions
+which roles had been filled by 4 April 2022 and the later start dates of the rest; a second advert
+round (4 to 22 April 2022) for the roles still advertised; appointees' names (not given); the functions
 each role serves; the CPLG Chair's dates (1 April 2023 to 31 March 2026) and its rate (£16,400).
 """
 
@@ -26,12 +27,14 @@ from django.db import transaction
 from .models import (
     ICS,
     AccessKind,
+    AdvertRound,
     Budget,
     Function,
     Membership,
     Place,
     Profession,
     Role,
+    RoleMove,
     RoleStatus,
     RoleType,
     SpatialLevel,
@@ -67,6 +70,18 @@ SEL_TEMPLATE = [
     ("Other roles e.g. Frailty", CC, ["care-pathway-transformation"]),
 ]
 
+ADVERTISED_ON = dt.date(2022, 2, 21)  # Table 4: roles advertised
+APPLICATIONS_CLOSE = dt.date(2022, 3, 4)  # Table 4: deadline for applications
+READVERTISED_ON, READVERTISED_CLOSE = dt.date(2022, 4, 4), dt.date(2022, 4, 22)  # assumed
+ADVERTISED_OR_LATER = {
+    RoleStatus.ADVERTISED,
+    RoleStatus.SHORTLISTING,
+    RoleStatus.INTERVIEWING,
+    RoleStatus.OFFERED,
+    RoleStatus.CONTRACTED,
+    RoleStatus.IN_POST,
+    RoleStatus.NOT_APPOINTED,
+}
 NEW_END = dt.date(2024, 3, 31)
 COMMENCE = dt.date(2022, 4, 4)
 SIGNED_OFF = dt.date(2022, 2, 18)
@@ -355,6 +370,33 @@ class Loader:
             getattr(obj, field).set(values)
         return obj
 
+    def record(self, role: Role):
+        """The audit row and advert rounds behind a demo role's state, from Table 4's dates."""
+        if role.moves.exists() and not self.reset:
+            return
+        role.moves.all().delete()
+        role.advert_rounds.all().delete()
+        RoleMove.objects.create(
+            role=role,
+            from_status="",
+            to_status=role.status,
+            reason="Demo data: the state the roles were in on 4 April 2022 (see roles/demo.py).",
+        )
+        if role.status in ADVERTISED_OR_LATER:
+            first = AdvertRound.objects.create(
+                role=role, number=1, opens_on=ADVERTISED_ON, closes_on=APPLICATIONS_CLOSE
+            )
+            if role.status in (S.IN_POST, S.CONTRACTED):
+                first.outcome = AdvertRound.Outcome.APPOINTED
+            elif role.status in (S.NOT_APPOINTED, S.ADVERTISED):
+                first.outcome = AdvertRound.Outcome.NOT_APPOINTED
+            first.save()
+            if role.status == S.ADVERTISED:
+                AdvertRound.objects.create(role=role, number=2, opens_on=READVERTISED_ON, closes_on=READVERTISED_CLOSE)
+        if role.status in (S.IN_POST, S.CONTRACTED) and not role.appointee_name:
+            role.appointee_name = "Appointed (name not in the papers)"
+            role.save(update_fields=["appointee_name"])
+
     def fns(self, slugs):
         return [self.functions[s] for s in slugs]
 
@@ -402,7 +444,7 @@ class Loader:
             },
         )
         for title, sessions, end, status, critical, description in BEXLEY_INTERIM:
-            self.upsert(
+            interim = self.upsert(
                 Role,
                 {"place": bexley, "title": title},
                 {
@@ -419,8 +461,9 @@ class Loader:
                 },
                 {"functions": self.fns(["care-pathway-transformation"]), "eligible_professions": gp},
             )
+            self.record(interim)
         for title, role_type, template, sessions, status, start, functions, reason, description in BEXLEY_ROLES:
-            self.upsert(
+            role = self.upsert(
                 Role,
                 {"place": bexley, "title": title},
                 {
@@ -438,6 +481,7 @@ class Loader:
                 },
                 {"functions": self.fns(functions), "eligible_professions": clinical if role_type == C else []},
             )
+            self.record(role)
         for title, reason in NOT_ADOPTED.items():
             self.upsert(TemplateOmission, {"place": bexley, "template_role": templates[title]}, {"reason": reason})
 
@@ -451,7 +495,7 @@ class Loader:
             {"slug": "jucd-system"},
             {"ics": jucd, "name": "Derbyshire ICS-wide (ICB programme spend)", "is_system_wide": True},
         )
-        self.upsert(
+        chair = self.upsert(
             Role,
             {"place": derbyshire, "title": "CPLG Chair"},
             {
@@ -470,6 +514,7 @@ class Loader:
             },
             {"functions": self.fns(["system-strategy", "professional-leadership"])},
         )
+        self.record(chair)
         self.load_users({"sel": sel, "jucd": jucd}, places)
         return self.created
 

@@ -4,7 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 
-from .models import Place, Profession, Role, RoleType, TemplateRole
+from .models import Place, Profession, Role, RoleStatus, RoleType, TemplateRole
 
 ISO_DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
@@ -32,6 +32,7 @@ class RoleForm(forms.ModelForm):
             "description",
             "description_document",
             "description_signed_off_on",
+            "board_decision",
         ]
         widgets = {
             "functions": forms.CheckboxSelectMultiple,
@@ -43,9 +44,17 @@ class RoleForm(forms.ModelForm):
             "variation_reason": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, place: Place, **kwargs):
+    def __init__(self, *args, place: Place, may_override: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.place = place
+        if may_override and self.instance.pk:
+            self.fields["override_reason"] = forms.CharField(
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                label="Override the budget guard because…",
+                help_text="ICS administrators only: fill in only if saving was refused for budget.",
+            )
         self.fields["template_role"].queryset = TemplateRole.objects.filter(ics=place.ics)
         self.fields["template_role"].empty_label = "None: added locally"
         if not self.instance.pk:
@@ -79,8 +88,11 @@ class RoleForm(forms.ModelForm):
                     Column("description_document", css_class="col-md-6"),
                     Column("description_signed_off_on", css_class="col-md-6"),
                 ),
+                "board_decision",
             ),
         )
+        if "override_reason" in self.fields:
+            self.helper.layout.append(Fieldset("Budget", "override_reason"))
 
     def clean(self):
         cleaned = super().clean()
@@ -111,3 +123,73 @@ class ReasonForm(forms.Form):
         required=False,
         help_text="Why the place differs from the ICS template here (e.g. the engagement feedback that led to it).",
     )
+
+
+class MoveForm(forms.Form):
+    """The data one move asks for. Types only: the rules are the service's."""
+
+    expected_status = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    opens_on = forms.DateField(required=False, widget=ISO_DATE, label="Advert opens on")
+    closes_on = forms.DateField(required=False, widget=ISO_DATE, label="Applications close on")
+    appointee_name = forms.CharField(required=False, max_length=200, label="Appointee")
+    contract_start = forms.DateField(required=False, widget=ISO_DATE, label="Contract starts on")
+    contract_end = forms.DateField(required=False, widget=ISO_DATE, label="Contract ends on")
+    board_decision = forms.CharField(required=False, max_length=300, label="Board decision reference")
+    override_reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Override the budget guard because…",
+        help_text="ICS administrators only: leave empty unless the move was refused for budget and you must go on.",
+    )
+
+    FIELDS_FOR = {
+        RoleStatus.APPROVED: ["board_decision"],
+        RoleStatus.ADVERTISED: ["opens_on", "closes_on"],
+        RoleStatus.CONTRACTED: ["appointee_name", "contract_start", "contract_end"],
+    }
+
+    def __init__(self, *args, to: str, may_override: bool, reason_required: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        wanted = {"expected_status", "reason", *self.FIELDS_FOR.get(to, [])}
+        if may_override:
+            wanted.add("override_reason")
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
+        self.fields["reason"].required = reason_required
+        self.fields["reason"].label = "Reason" + ("" if reason_required else " (optional)")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def details(self):
+        from .services import MoveDetails
+
+        data = self.cleaned_data
+        return MoveDetails(
+            **{k: data.get(k) or MoveDetails.__dataclass_fields__[k].default for k in MoveDetails.__dataclass_fields__}
+        )
+
+
+class BulkMoveForm(forms.Form):
+    roles = forms.ModelMultipleChoiceField(
+        queryset=None,
+        error_messages={
+            "required": "Tick at least one role to move.",
+            "invalid_choice": "A ticked role is not one of this place's roles: reload the page and tick again.",
+        },
+    )
+    to = forms.ChoiceField(label="Move them to")
+    reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    opens_on = forms.DateField(required=False, widget=ISO_DATE, label="Advert opens on (to advertise)")
+    closes_on = forms.DateField(required=False, widget=ISO_DATE, label="Applications close on (to advertise)")
+    board_decision = forms.CharField(required=False, max_length=300, label="Board decision reference (to approve)")
+    override_reason = forms.CharField(required=False, max_length=2000, label="Override the budget guard because…")
+
+    def __init__(self, *args, place: Place, may_override: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].queryset = Role.objects.filter(place=place)
+        self.fields["to"].choices = [(s.value, s.label) for s in RoleStatus if s != RoleStatus.CONTRACTED]
+        if not may_override:
+            del self.fields["override_reason"]

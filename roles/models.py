@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from .costs import Cost, FinancialYear, annual_pay, cost_in_year, wte
 
@@ -53,6 +55,10 @@ class Place(models.Model):
         "ICS-wide unit",
         default=False,
         help_text="Holds roles at ICS level rather than in a borough.",
+    )
+    requires_board_decision = models.BooleanField(
+        default=False,
+        help_text="Roles need a board decision reference before they can be approved.",
     )
 
     class Meta:
@@ -136,7 +142,34 @@ class TemplateRole(models.Model):
 
 
 class RoleStatus(models.TextChoices):
-    """Where a role stands. The moves between these come with the workflow."""
+    """Where a role stands, and the moves between the states (`MOVES`, checked by `roles.services`).
+
+    | from          | to                                    | what the move needs                        |
+    |---------------|---------------------------------------|--------------------------------------------|
+    | proposed      | approved                              | a signed-off role description; a board     |
+    |               |                                       | decision reference where the place needs   |
+    |               |                                       | one; the budget and session cap to hold it |
+    | approved      | advertised                            | opening and closing dates (a new round)    |
+    | advertised    | shortlisting                          | the closing date has passed                |
+    | shortlisting  | interviewing                          |                                            |
+    | interviewing  | offered                               |                                            |
+    | offered       | contracted                            | a named appointee, contract start and end  |
+    |               |                                       | dates; the budget to hold the contract     |
+    | contracted    | in post                               | the contract start date has come           |
+    | in post       | ended                                 | a reason if it ends before its end date    |
+    | shortlisting, | not appointed                         | a reason; closes the advert round          |
+    | interviewing, |                                       |                                            |
+    | offered,      |                                       |                                            |
+    | contracted    |                                       |                                            |
+    | not appointed | advertised (re-advertise)             | new dates: a new round, the old one kept   |
+    | any open      | on hold                               | a reason; remembers where it was held      |
+    | on hold       | back where it was held                |                                            |
+    | any open      | withdrawn                             | a reason                                   |
+
+    "Open" is every state but contracted, in post, ended and withdrawn. Ended and withdrawn are
+    final. A move to approved or later that adds cost is checked against the budget of every
+    financial year the role touches; an ICS administrator may override with a written reason.
+    """
 
     PROPOSED = "proposed", "Proposed"
     APPROVED = "approved", "Approved"
@@ -150,6 +183,44 @@ class RoleStatus(models.TextChoices):
     ON_HOLD = "on_hold", "On hold"
     NOT_APPOINTED = "not_appointed", "Not appointed"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+S_ = RoleStatus  # short name for the table below
+# Moves out of on hold go back to the state the role was held from: `RESUME` stands for it here.
+RESUME = "resume"
+OPEN_STATES = frozenset(
+    {S_.PROPOSED, S_.APPROVED, S_.ADVERTISED, S_.SHORTLISTING, S_.INTERVIEWING, S_.OFFERED, S_.NOT_APPOINTED}
+)
+MOVES: dict[str, frozenset[str]] = {
+    S_.PROPOSED: frozenset({S_.APPROVED, S_.ON_HOLD, S_.WITHDRAWN}),
+    S_.APPROVED: frozenset({S_.ADVERTISED, S_.ON_HOLD, S_.WITHDRAWN}),
+    S_.ADVERTISED: frozenset({S_.SHORTLISTING, S_.ON_HOLD, S_.WITHDRAWN}),
+    S_.SHORTLISTING: frozenset({S_.INTERVIEWING, S_.NOT_APPOINTED, S_.ON_HOLD, S_.WITHDRAWN}),
+    S_.INTERVIEWING: frozenset({S_.OFFERED, S_.NOT_APPOINTED, S_.ON_HOLD, S_.WITHDRAWN}),
+    S_.OFFERED: frozenset({S_.CONTRACTED, S_.NOT_APPOINTED, S_.ON_HOLD, S_.WITHDRAWN}),
+    S_.CONTRACTED: frozenset({S_.IN_POST, S_.NOT_APPOINTED}),
+    S_.IN_POST: frozenset({S_.ENDED}),
+    S_.ENDED: frozenset(),
+    S_.NOT_APPOINTED: frozenset({S_.ADVERTISED, S_.ON_HOLD, S_.WITHDRAWN}),
+    S_.ON_HOLD: frozenset({RESUME, S_.WITHDRAWN}),
+    S_.WITHDRAWN: frozenset(),
+}
+# Moves that must say why.
+REASON_REQUIRED = frozenset({S_.ON_HOLD, S_.WITHDRAWN, S_.NOT_APPOINTED})
+# What a move to each state is called on a button.
+MOVE_LABELS = {
+    S_.APPROVED: "Approve",
+    S_.ADVERTISED: "Advertise",
+    S_.SHORTLISTING: "Start shortlisting",
+    S_.INTERVIEWING: "Start interviews",
+    S_.OFFERED: "Make an offer",
+    S_.CONTRACTED: "Record the contract",
+    S_.IN_POST: "In post",
+    S_.ENDED: "End",
+    S_.NOT_APPOINTED: "Not appointed",
+    S_.ON_HOLD: "Put on hold",
+    S_.WITHDRAWN: "Withdraw",
+}
 
 
 # How each status counts against a budget. Committed: a contract exists (its cost for the days
@@ -175,6 +246,19 @@ class BudgetStage(models.TextChoices):
     PIPELINE = "pipeline", "In the pipeline"
     PROPOSED = "proposed", "Proposed"
     NONE = "none", "Not counted"
+
+
+def stage_of(status: str, held_from: str = "") -> str:
+    """How a role in `status` counts against its budget. On hold counts as where it was held."""
+    if status == RoleStatus.ON_HOLD:
+        return stage_of(held_from) if held_from else BudgetStage.PIPELINE
+    if status in COMMITTED_STATUSES:
+        return BudgetStage.COMMITTED
+    if status in PIPELINE_STATUSES:
+        return BudgetStage.PIPELINE
+    if status in PROPOSED_STATUSES:
+        return BudgetStage.PROPOSED
+    return BudgetStage.NONE
 
 
 class RoleQuerySet(models.QuerySet):
@@ -239,12 +323,28 @@ class Role(models.Model):
         blank=True,
         help_text="For a role added locally, renamed or retyped against the ICS template: the reason.",
     )
-    status = models.CharField(max_length=20, choices=RoleStatus.choices, default=RoleStatus.PROPOSED)
+    status = models.CharField(max_length=20, choices=RoleStatus.choices, default=RoleStatus.PROPOSED, editable=False)
+    held_from = models.CharField(
+        "held from",
+        max_length=20,
+        choices=RoleStatus.choices,
+        blank=True,
+        editable=False,
+        help_text="While on hold: the state the role goes back to.",
+    )
+    board_decision = models.CharField(
+        "board decision reference",
+        max_length=300,
+        blank=True,
+        help_text='The decision that authorises the role, e.g. "Borough Strategic Board: endorse the role set".',
+    )
+    appointee_name = models.CharField("appointee", max_length=200, blank=True, editable=False)
     is_critical = models.BooleanField(
         "critical role that continues",
         default=False,
         help_text="E.g. Urgent Care lead and Safeguarding GP, which continued past 31 March 2022.",
     )
+    history = HistoricalRecords(excluded_fields=["updated_at", "created_at"])
     predates_ics_model = models.BooleanField(
         "predates the ICS model",
         default=False,
@@ -297,13 +397,19 @@ class Role(models.Model):
 
     @property
     def budget_stage(self) -> str:
-        if self.status in COMMITTED_STATUSES:
-            return BudgetStage.COMMITTED
-        if self.status in PIPELINE_STATUSES:
-            return BudgetStage.PIPELINE
-        if self.status in PROPOSED_STATUSES:
-            return BudgetStage.PROPOSED
-        return BudgetStage.NONE
+        return stage_of(self.status, self.held_from)
+
+    def allowed_moves(self) -> list[str]:
+        """The states this role may move to now, in workflow order (on hold: back where it was held)."""
+        targets = {self.held_from if t == RESUME else t for t in MOVES[self.status]}
+        return [s for s in RoleStatus.values if s in targets and s]
+
+    def move_label(self, to: str) -> str:
+        if self.status == RoleStatus.ON_HOLD and to == self.held_from:
+            return f"Resume ({RoleStatus(to).label.lower()})"
+        if self.status == RoleStatus.NOT_APPOINTED and to == RoleStatus.ADVERTISED:
+            return "Re-advertise"
+        return MOVE_LABELS[to]
 
     def cost_in(self, year: FinancialYear, on_cost_percent: Decimal = Decimal(0)) -> Cost:
         return cost_in_year(
@@ -333,6 +439,59 @@ def normalise_title(title: str) -> str:
     text = re.sub(r"\([^)]*\)", " ", title.lower()).replace("&", " and ")
     words = re.findall(r"[a-z0-9]+", text)
     return " ".join(word[:-1] if len(word) > 2 and word.endswith("s") else word for word in words)
+
+
+class AdvertRound(models.Model):
+    """One advert of a role: opening and closing dates. Re-advertising adds a round; old ones stay."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", "Open"
+        APPOINTED = "appointed", "Appointed"
+        NOT_APPOINTED = "not_appointed", "Not appointed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="advert_rounds")
+    number = models.PositiveSmallIntegerField()
+    opens_on = models.DateField("opens on")
+    closes_on = models.DateField("closes on")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["role", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["role", "number"], name="advert_round_number_unique"),
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=models.F("opens_on")), name="advert_closes_after_opening"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} – round {self.number} ({self.opens_on:%d/%m/%Y} to {self.closes_on:%d/%m/%Y})"
+
+
+class RoleMove(models.Model):
+    """The audit trail of the workflow: every move, who made it, when, from, to and why."""
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="moves")
+    from_status = models.CharField(max_length=20, choices=RoleStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=RoleStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="role_moves"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    reason = models.TextField(blank=True)
+    budget_override = models.TextField(
+        blank=True, help_text="An ICS administrator's reason for moving past the budget guard."
+    )
+    details = models.JSONField(default=dict, blank=True, help_text="What the move recorded: dates, appointee.")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        start = RoleStatus(self.from_status).label if self.from_status else "created"
+        return f"{self.role}: {start} → {self.get_to_status_display()}"
 
 
 class TemplateOmission(models.Model):

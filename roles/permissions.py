@@ -6,11 +6,12 @@
 | ICS administrator | every place in their ICS, edit       | their ICS: places, template, roles, |
 |                   |                                      | budgets, memberships                |
 | place team member | their place(s), read and edit        | no access                           |
-| HR recruiter      | the places they support, read only   | those places' roles, read only      |
+| HR recruiter      | the places they support, read only;  | those places' roles, read only, and |
+|                   | the recruitment moves                | the recruitment moves               |
 | board secretariat | their place(s), read only            | no access                           |
 
 A place the user may not see does not exist for them (404); a place they may see but not change
-answers 403 to a change.
+answers 403 to a change. Overriding the budget guard is for ICS administrators only.
 """
 
 from __future__ import annotations
@@ -87,6 +88,21 @@ def admin_places(user, *, change: bool) -> QuerySet[Place]:
     if not (getattr(user, "is_authenticated", False) and user.is_active and user.is_staff):
         return Place.objects.none()
     return _places_for(user, {AccessKind.ICS_ADMIN} if change else ADMIN_SITE_KINDS)
+
+
+# Moves an HR recruiter makes for the places they support: the recruitment itself.
+RECRUITMENT_MOVES = frozenset({"shortlisting", "interviewing", "offered", "contracted", "not_appointed"})
+
+
+def may_move(user, place: Place, to: str) -> bool:
+    """Place teams and ICS administrators make every move; HR recruiters the recruitment ones."""
+    if _covers(user, place, EDITORS):
+        return True
+    return to in RECRUITMENT_MOVES and _covers(user, place, {AccessKind.HR_RECRUITER})
+
+
+def is_ics_admin_for(user, place: Place) -> bool:
+    return _covers(user, place, {AccessKind.ICS_ADMIN})
 
 
 def may_use_admin(user) -> bool:

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from .costs import Cost, FinancialYear, peak_sessions, to_pennies
+from .costs import Cost, FinancialYear, peak_sessions
+from .formatting import money, sessions
 from .models import (
     Budget,
     BudgetStage,
@@ -177,8 +178,8 @@ def _by_type(lines: list[RoleLine]) -> list[Group]:
 def _by_function(lines: list[RoleLine]) -> list[Group]:
     """Roles and spend per priority function, for roles that count (committed or pipeline).
 
-    A role serving several functions shares its cost and sessions equally between them, so the
-    column adds up to the total; its count appears under each function.
+    A role serving several functions shares its cost and sessions equally between them, the odd
+    penny going to the first, so the column adds up to the total; its count appears under each.
     """
     groups: dict[int, Group] = {}
     unassigned = Group(label="No function given", key="none")
@@ -190,18 +191,212 @@ def _by_function(lines: list[RoleLine]) -> list[Group]:
             targets = [unassigned]
         else:
             targets = [groups.setdefault(f.pk, Group(label=f.name, key=f.slug)) for f in functions]
-        share = Decimal(len(targets))
-        for group in targets:
+        costs = split_evenly(line.cost.total, len(targets))
+        session_shares = split_evenly(line.role.sessions_per_week, len(targets))
+        for group, cost, session_share in zip(targets, costs, session_shares, strict=True):
             group.count += 1
-            group.sessions += line.role.sessions_per_week / share
-            group.cost += line.cost.total / share
+            group.sessions += session_share
+            group.cost += cost
     ordered = sorted(groups.values(), key=lambda g: (-g.cost, g.label))
     if unassigned.count:
         ordered.append(unassigned)
-    for group in ordered:
-        group.cost = to_pennies(group.cost)
-        group.sessions = group.sessions.quantize(Decimal("0.01"))
     return ordered
+
+
+def split_evenly(amount: Decimal, parts: int) -> list[Decimal]:
+    """`amount` in `parts` hundredths-exact shares that add up to it: 10.00 / 3 = 3.34, 3.33, 3.33."""
+    pennies = int((Decimal(amount) * 100).to_integral_value())
+    base, extra = divmod(pennies, parts)
+    return [Decimal(base + (1 if i < extra else 0)) / 100 for i in range(parts)]
+
+
+# --- The board of roles --------------------------------------------------------------------
+
+BOARD_COLUMNS = [
+    RoleStatus.PROPOSED,
+    RoleStatus.APPROVED,
+    RoleStatus.ADVERTISED,
+    RoleStatus.SHORTLISTING,
+    RoleStatus.INTERVIEWING,
+    RoleStatus.OFFERED,
+    RoleStatus.CONTRACTED,
+    RoleStatus.IN_POST,
+    RoleStatus.ON_HOLD,
+    RoleStatus.NOT_APPOINTED,
+    RoleStatus.ENDED,
+    RoleStatus.WITHDRAWN,
+]
+
+
+@dataclass
+class Card:
+    role: Role
+    since: object  # date the role entered its state
+    days_in_state: int
+    next_label: str
+    next_date: object
+
+
+@dataclass
+class Column:
+    status: RoleStatus
+    cards: list[Card]
+
+    @property
+    def count(self) -> int:
+        return len(self.cards)
+
+    @property
+    def sessions(self) -> Decimal:
+        return sum((c.role.sessions_per_week for c in self.cards), Decimal(0))
+
+
+def next_key_date(role: Role, today) -> tuple[str, object]:
+    """The next date that matters for a role in its state (milestone plans add to this later)."""
+    rounds = list(role.advert_rounds.all())
+    current = rounds[-1] if rounds else None
+    if role.status == RoleStatus.ADVERTISED and current:
+        return ("Applications close", current.closes_on)
+    if role.status in (RoleStatus.APPROVED, RoleStatus.OFFERED, RoleStatus.CONTRACTED) and role.start_date >= today:
+        return ("Starts", role.start_date)
+    if role.status == RoleStatus.IN_POST and role.end_date:
+        return ("Contract ends", role.end_date)
+    if role.status == RoleStatus.CONTRACTED:
+        return ("Due in post from", role.start_date)
+    return ("", None)
+
+
+def role_board(*, place: Place, today=None) -> list[Column]:
+    """The place's roles in a column per state, with how long each has been there."""
+    from django.db.models import Max
+
+    today = today or timezone.localdate()
+    roles = (
+        Role.objects.filter(place=place)
+        .select_related("place")
+        .prefetch_related("advert_rounds")
+        .annotate(last_move=Max("moves__at"))
+        .order_by("title")
+    )
+    columns = {status: Column(status=status, cards=[]) for status in BOARD_COLUMNS}
+    for role in roles:
+        moved = role.last_move or role.created_at
+        since = timezone.localtime(moved).date()
+        label, when = next_key_date(role, today)
+        columns[RoleStatus(role.status)].cards.append(
+            Card(role=role, since=since, days_in_state=(today - since).days, next_label=label, next_date=when)
+        )
+    return list(columns.values())
+
+
+def role_history(role: Role) -> list[dict]:
+    """Field changes to a role, newest first: who changed what from what to what, and when."""
+    hidden = {"status", "held_from", "appointee_name"}
+    records = list(role.history.select_related("history_user").order_by("history_date", "history_id"))
+    changes = []
+    for previous, record in zip(records, records[1:], strict=False):
+        delta = record.diff_against(previous)
+        rows = [
+            {"field": Role._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new}
+            for c in delta.changes
+            if c.field not in hidden
+        ]
+        if rows:
+            changes.append({"at": record.history_date, "by": record.history_user, "changes": rows})
+    return list(reversed(changes))
+
+
+# --- The budget guard ---------------------------------------------------------------------
+
+
+@dataclass
+class Shortfall:
+    year: FinancialYear
+    kind: str  # "money" or "sessions"
+    needed: Decimal
+    available: Decimal
+    message: str
+
+
+@dataclass
+class BudgetCheck:
+    shortfalls: list[Shortfall] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.shortfalls
+
+
+def _years_touched(role: Role, budget_years_: list[int]) -> list[FinancialYear]:
+    first = FinancialYear.containing(role.start_date)
+    if role.end_date:
+        last = FinancialYear.containing(role.end_date)
+    else:
+        last = max([first, *[FinancialYear(y) for y in budget_years_]])
+    years, year = [], first
+    while year <= last:
+        years.append(year)
+        year = year.next()
+    return years
+
+
+def budget_check(*, role: Role, stage_after: str) -> BudgetCheck:
+    """Would `role`, with the values it holds now and counted as `stage_after`, fit its place's budget?
+
+    For each financial year the role touches: the money the other committed and pipeline roles
+    take, plus this role's cost, must not exceed the budget (landing exactly on it is fine); and
+    the peak sessions a week must not exceed the cap. Only a change that adds cost or sessions is
+    refused, so a place already over budget can still move its roles on. A year with no budget is
+    a warning, not a refusal.
+    """
+    check = BudgetCheck()
+    if stage_after not in COUNTED_STAGES:
+        return check
+    place = role.place
+    budgets = {b.financial_year: b for b in place.budgets.all()}
+    for year in _years_touched(role, list(budgets)):
+        budget = budgets.get(year.start_year)
+        if budget is None:
+            check.warnings.append(f"{place} has no budget for {year}, so that year was not checked.")
+            continue
+        board = place_dashboard(place=place, year=year)
+        mine = next((line for line in board.lines if line.role.pk == role.pk), None)
+        counted_before = mine is not None and mine.stage in COUNTED_STAGES
+        before = mine.cost.total if counted_before else Decimal("0.00")
+        others = board.spent_or_reserved - before
+        available = budget.amount - others
+        needed = role.cost_in(year, budget.on_cost_percent).total
+        if needed > before and needed > available:
+            check.shortfalls.append(
+                Shortfall(
+                    year,
+                    "money",
+                    needed,
+                    available,
+                    f"{year}: needs {money(needed)}, {money(available)} available "
+                    f"(budget {money(budget.amount)}, other roles {money(others)}).",
+                )
+            )
+        if budget.session_cap is not None and role.runs_in(year):
+            intervals = [
+                (ln.role.sessions_per_week, ln.role.start_date, ln.role.end_date)
+                for ln in board.lines
+                if ln.stage in COUNTED_STAGES and ln.role.pk != role.pk
+            ]
+            peak = peak_sessions([*intervals, (role.sessions_per_week, role.start_date, role.end_date)], year)
+            if peak > budget.session_cap and peak > board.sessions_used:
+                check.shortfalls.append(
+                    Shortfall(
+                        year,
+                        "sessions",
+                        peak,
+                        budget.session_cap,
+                        f"{year}: up to {sessions(peak)} sessions a week against a cap of "
+                        f"{sessions(budget.session_cap)}.",
+                    )
+                )
+    return check
 
 
 # --- Template comparison ------------------------------------------------------------------

@@ -11,6 +11,9 @@ urlpatterns = [
     path("places/<slug:place>/roles/<int:pk>/", views.role_detail, name="role_detail"),
     path("places/<slug:place>/roles/<int:pk>/edit/", views.role_edit, name="role_edit"),
     path("places/<slug:place>/roles/<int:pk>/description/", views.role_document, name="role_document"),
+    path("places/<slug:place>/board/", views.board, name="board"),
+    path("places/<slug:place>/board/move/", views.bulk_move, name="bulk_move"),
+    path("places/<slug:place>/roles/<int:pk>/move/<slug:to>/", views.role_move, name="role_move"),
     path("places/<slug:place>/template/", views.template_comparison, name="template_comparison"),
     path(
         "places/<slug:place>/template/roles/<int:pk>/reason/", views.role_variation_reason, name="role_variation_reason"

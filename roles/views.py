@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import permissions, selectors
+from . import permissions, selectors, services
 from .costs import FinancialYear
 from .filters import RoleFilter
-from .forms import ReasonForm, RoleForm
-from .models import Role, RoleStatus, TemplateOmission, TemplateRole
+from .forms import BulkMoveForm, MoveForm, ReasonForm, RoleForm
+from .models import REASON_REQUIRED, Role, RoleStatus, TemplateOmission, TemplateRole
 
 ROLES_PER_PAGE = 25
 
@@ -112,6 +112,12 @@ def role_list(request, place):
 def role_detail(request, place, pk):
     place = _place_for(request, place)
     role = get_object_or_404(Role.objects.filter(place=place).for_listing(), pk=pk)
+    moves = role.moves.select_related("by").all()
+    rounds = role.advert_rounds.all()
+    history = selectors.role_history(role)
+    movable = [
+        (to, role.move_label(to)) for to in role.allowed_moves() if permissions.may_move(request.user, place, to)
+    ]
     on_costs = dict(place.budgets.values_list("financial_year", "on_cost_percent"))
     year = FinancialYear.containing(role.start_date)
     last = FinancialYear.containing(role.end_date) if role.end_date else max(year, FinancialYear.current())
@@ -119,38 +125,53 @@ def role_detail(request, place, pk):
     while year <= last:
         costs.append((year, role.cost_in(year, on_costs.get(year.start_year, 0))))
         year = year.next()
-    return render(request, "roles/role_detail.html", _place_context(request, place, role=role, costs=costs))
+    return render(
+        request,
+        "roles/role_detail.html",
+        _place_context(
+            request, place, role=role, costs=costs, moves=moves, rounds=rounds, history=history, movable=movable
+        ),
+    )
 
 
 def role_create(request, place):
     place = _place_for(request, place, edit=True)
-    form = RoleForm(request.POST or None, request.FILES or None, place=place)
-    if request.method == "POST" and form.is_valid():
-        role = form.save()
-        messages.success(request, f"“{role.title}” was added as a proposed role.")
-        return redirect(role)
-    return render(
-        request,
-        "roles/role_form.html",
-        _place_context(request, place, form=form, role=None),
-        status=400 if form.errors else 200,
-    )
+    return _role_form(request, place, None)
 
 
 def role_edit(request, place, pk):
     place = _place_for(request, place, edit=True)
-    role = get_object_or_404(Role.objects.filter(place=place), pk=pk)
-    form = RoleForm(request.POST or None, request.FILES or None, instance=role, place=place)
-    if request.method == "POST" and form.is_valid():
-        role = form.save()
-        messages.success(request, f"“{role.title}” was saved.")
-        return redirect(role)
-    return render(
-        request,
-        "roles/role_form.html",
-        _place_context(request, place, form=form, role=role),
-        status=400 if form.errors else 200,
-    )
+    return _role_form(request, place, get_object_or_404(Role.objects.filter(place=place), pk=pk))
+
+
+def _role_form(request, place, role):
+    may_override = permissions.is_ics_admin_for(request.user, place)
+    form = RoleForm(request.POST or None, request.FILES or None, instance=role, place=place, may_override=may_override)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                saved = services.role_save(
+                    role=form.save(commit=False),
+                    by=request.user,
+                    override_reason=form.cleaned_data.get("override_reason", ""),
+                    save_m2m=form.save_m2m,
+                )
+            except services.MoveError as error:
+                _error_message(request, error)
+                status = error.status
+            else:
+                what = "saved" if role else "added as a proposed role"
+                messages.success(request, f"“{saved.title}” was {what}.")
+                for warning in getattr(saved, "_budget_warnings", []):
+                    messages.warning(request, warning)
+                return redirect(saved)
+    return render(request, "roles/role_form.html", _place_context(request, place, form=form, role=role), status=status)
+
+
+def _error_message(request, error):
+    messages.error(request, error.message + ("" if not error.problems else " " + " ".join(error.problems)))
 
 
 def template_comparison(request, place):
@@ -196,3 +217,134 @@ def _save_reason(request, place, obj, field: str, title: str):
 
 def title_anchor(title: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
+
+
+# --- The workflow --------------------------------------------------------------------------------
+
+
+def board(request, place):
+    place = _place_for(request, place)
+    return _render_board(request, place)
+
+
+def _render_board(request, place, bulk_form=None, status=200):
+    may_override = permissions.is_ics_admin_for(request.user, place)
+    columns = selectors.role_board(place=place)
+    for column in columns:
+        for card in column.cards:
+            card.moves = [
+                {"to": to, "label": card.role.move_label(to), "quick": not _needs_form(card.role, to)}
+                for to in card.role.allowed_moves()
+                if permissions.may_move(request.user, place, to)
+            ]
+    bulk_form = bulk_form or BulkMoveForm(place=place, may_override=may_override)
+    return render(
+        request,
+        "roles/board.html",
+        _place_context(
+            request,
+            place,
+            columns=columns,
+            bulk_form=bulk_form,
+            may_move=any(c.moves for col in columns for c in col.cards),
+        ),
+        status=status,
+    )
+
+
+def _needs_form(role, to) -> bool:
+    """Moves that ask for more than a click: a reason or details."""
+    return to in REASON_REQUIRED or to in MoveForm.FIELDS_FOR or to == RoleStatus.ENDED
+
+
+def role_move(request, place, pk, to):
+    place = _place_for(request, place)
+    role = get_object_or_404(Role.objects.filter(place=place).select_related("place__ics"), pk=pk)
+    if to not in RoleStatus.values:
+        raise Http404("There is no such state.")
+    if not permissions.may_move(request.user, place, to):
+        raise PermissionDenied(f"Your account may not move {place}'s roles to “{RoleStatus(to).label}”.")
+    may_override = permissions.is_ics_admin_for(request.user, place)
+    form = MoveForm(
+        request.POST or None,
+        to=to,
+        may_override=may_override,
+        reason_required=to in REASON_REQUIRED,
+        initial={
+            "expected_status": role.status,
+            "contract_start": role.start_date,
+            "contract_end": role.end_date,
+            "board_decision": role.board_decision,
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.role_move(
+                    role=role,
+                    to=to,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    expected_status=form.cleaned_data["expected_status"],
+                    details=form.details(),
+                    override_reason=form.cleaned_data.get("override_reason", ""),
+                )
+            except services.MoveError as error:
+                _error_message(request, error)
+                status = error.status
+            else:
+                messages.success(request, f"“{role.title}” is now {RoleStatus(to).label.lower()}.")
+                for warning in getattr(role, "_budget_warnings", []):
+                    messages.warning(request, warning)
+                return redirect(request.POST.get("next") if _safe_next(request) else role.get_absolute_url())
+    elif to not in role.allowed_moves():
+        messages.error(
+            request, f"“{role.title}” cannot move from {role.get_status_display()} to {RoleStatus(to).label} now."
+        )
+        return redirect(role)
+    return render(
+        request,
+        "roles/role_move.html",
+        _place_context(request, place, role=role, form=form, to=to, label=role.move_label(to)),
+        status=status,
+    )
+
+
+def _safe_next(request) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+
+
+@require_POST
+def bulk_move(request, place):
+    place = _place_for(request, place)
+    may_override = permissions.is_ics_admin_for(request.user, place)
+    form = BulkMoveForm(request.POST, place=place, may_override=may_override)
+    if not form.is_valid():
+        messages.error(request, "No role was moved: " + " ".join(e for errors in form.errors.values() for e in errors))
+        return _render_board(request, place, bulk_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        moved = services.roles_move(
+            roles=list(data["roles"]),
+            to=data["to"],
+            by=request.user,
+            reason=data["reason"],
+            details=services.MoveDetails(
+                opens_on=data["opens_on"], closes_on=data["closes_on"], board_decision=data["board_decision"]
+            ),
+            override_reason=data.get("override_reason", ""),
+        )
+    except services.MoveError as error:
+        messages.error(request, error.message)
+        for problem in error.problems:
+            messages.warning(request, problem)
+        return _render_board(request, place, bulk_form=form, status=error.status)
+    messages.success(
+        request, f"{len(moved)} role{'s' if len(moved) != 1 else ''} moved to {RoleStatus(data['to']).label.lower()}."
+    )
+    return redirect("roles:board", place.slug)

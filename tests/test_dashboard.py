@@ -153,3 +153,24 @@ def test_bexley_demo_figures(client, demo):
     board = place_dashboard(place=bexley, year=FinancialYear(2022))
     assert board.budget.amount == Decimal("417000.00")
     assert board.headroom == Decimal("417000.00") - board.committed.total - board.pipeline.total
+
+
+def test_spend_by_function_adds_up_to_the_total_to_the_penny(place):
+    from roles.models import Function
+
+    BudgetFactory(place=place, financial_year=2021)
+    three = list(Function.objects.all()[:3])
+    for _ in range(3):  # 1 session from 1 Jul 2021: £12,311.23 each, split three ways
+        RoleFactory(
+            place=place, status=RoleStatus.IN_POST, start_date=dt.date(2021, 7, 1), end_date=dt.date(2022, 3, 31)
+        ).functions.set(three)
+    board = place_dashboard(place=place, year=FinancialYear(2021))
+    assert sum(g.cost for g in board.by_function) == board.committed.total == Decimal("36933.69")
+    assert sum(g.sessions for g in board.by_function) == Decimal(3)
+
+
+def test_split_evenly_hands_out_the_odd_pennies():
+    from roles.selectors import split_evenly
+
+    assert split_evenly(Decimal("10.00"), 3) == [Decimal("3.34"), Decimal("3.33"), Decimal("3.33")]
+    assert split_evenly(Decimal("1"), 2) == [Decimal("0.50"), Decimal("0.50")]

@@ -1,10 +1,9 @@
 """Display helpers: money, sessions, status badges. Formatting only, no rules."""
 
-from decimal import Decimal
-
 from django import template
 from django.utils.html import format_html
 
+from roles import formatting
 from roles.models import BudgetStage, RoleStatus
 
 register = template.Library()
@@ -25,24 +24,8 @@ STATUS_COLOURS = {
 }
 
 
-@register.filter
-def money(value, pennies=True):
-    """£12,311.23; a negative figure as −£1,234.00. Empty for None."""
-    if value is None or value == "":
-        return ""
-    amount = Decimal(value)
-    sign = "−" if amount < 0 else ""
-    text = f"{abs(amount):,.2f}" if pennies else f"{abs(amount):,.0f}"
-    return f"{sign}£{text}"
-
-
-@register.filter
-def sessions(value):
-    """4.00 -> 4, 1.50 -> 1.5."""
-    if value is None:
-        return ""
-    text = f"{Decimal(value):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+register.filter("money", formatting.money)
+register.filter("sessions", formatting.sessions)
 
 
 @register.simple_tag
@@ -59,3 +42,11 @@ def stage_badge(stage):
     return format_html(
         '<span class="badge rounded-pill text-bg-{}">{}</span>', colours.get(stage, "light"), BudgetStage(stage).label
     )
+
+
+@register.filter
+def person(user):
+    """A user's full name, else their username; "system" for a change no one signed in made."""
+    if user is None:
+        return "system"
+    return user.get_full_name() or user.username
