@@ -17,8 +17,8 @@ from django.apps import apps
 from playwright.sync_api import Page, expect
 
 from roles.costs import FinancialYear, cost_in_year
+from roles.formatting import money
 from roles.models import Budget, Role, RoleStatus
-from roles.templatetags.leadership import money
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
