@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
 
-from . import permissions
+from . import permissions, services
 from .models import (
     ICS,
+    MOVE_LABELS,
+    REASON_REQUIRED,
+    AdvertRound,
     Budget,
     Function,
     Membership,
     Place,
     Profession,
     Role,
+    RoleMove,
+    RoleStatus,
     SpatialLevel,
     TemplateOmission,
     TemplateRole,
@@ -140,6 +147,28 @@ class ICSAdmin(ScopedAdmin):
         return request.user.is_superuser
 
 
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AdvertRoundInline(ReadOnlyInline):
+    model = AdvertRound
+    fields = readonly_fields = ("number", "opens_on", "closes_on", "outcome")
+
+
+class RoleMoveInline(ReadOnlyInline):
+    model = RoleMove
+    fields = readonly_fields = ("at", "by", "from_status", "to_status", "reason", "budget_override")
+    verbose_name_plural = "workflow history"
+
+
 class BudgetInline(admin.TabularInline):
     model = Budget
     fields = ("financial_year", "amount", "session_cap", "on_cost_percent", "notes")
@@ -165,6 +194,99 @@ class TemplateRoleAdmin(ScopedAdmin):
     search_fields = ("title",)
     filter_horizontal = ("functions",)
     list_select_related = ("ics",)
+
+
+class AdminMoveForm(forms.Form):
+    """The intermediate page of a move action: the same details the browser's move page asks for."""
+
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False, max_length=2000)
+    opens_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    appointee_name = forms.CharField(required=False, max_length=200)
+    contract_start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    contract_end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    board_decision = forms.CharField(required=False, max_length=300)
+    override_reason = forms.CharField(required=False, max_length=2000, label="Override the budget guard because…")
+
+    def __init__(self, *args, to: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .forms import MoveForm
+
+        wanted = {"reason", "override_reason", *MoveForm.FIELDS_FOR.get(to, [])}
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
+        self.fields["reason"].required = to in REASON_REQUIRED
+
+    def details(self) -> services.MoveDetails:
+        data = self.cleaned_data
+        return services.MoveDetails(
+            opens_on=data.get("opens_on"),
+            closes_on=data.get("closes_on"),
+            appointee_name=data.get("appointee_name") or "",
+            contract_start=data.get("contract_start"),
+            contract_end=data.get("contract_end"),
+            board_decision=data.get("board_decision") or "",
+        )
+
+
+def move_action(to: str):
+    """An admin action moving the selected roles to `to` through `services.roles_move`, after a page
+    asking for the reason and whatever the move needs. All or nothing, as in the browser."""
+    label = MOVE_LABELS[to]
+
+    def action(modeladmin, request, queryset):
+        roles = list(queryset.select_related("place"))
+        form = AdminMoveForm(request.POST if "apply" in request.POST else None, to=to)
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            try:
+                if to == RoleStatus.CONTRACTED and len(roles) == 1:
+                    moved = [
+                        services.role_move(
+                            role=roles[0],
+                            to=to,
+                            by=request.user,
+                            reason=data["reason"],
+                            details=form.details(),
+                            override_reason=data.get("override_reason", ""),
+                        )
+                    ]
+                else:
+                    moved = services.roles_move(
+                        roles=roles,
+                        to=to,
+                        by=request.user,
+                        reason=data["reason"],
+                        details=form.details(),
+                        override_reason=data.get("override_reason", ""),
+                    )
+            except services.MoveError as error:
+                modeladmin.message_user(request, " ".join([error.message, *error.problems]), messages.ERROR)
+                return None
+            modeladmin.message_user(
+                request,
+                f"{len(moved)} role{'s' if len(moved) != 1 else ''} moved to {RoleStatus(to).label}.",
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/roles/role/move_action.html",
+            {
+                **modeladmin.admin_site.each_context(request),
+                "title": f"{label}: {len(roles)} role{'s' if len(roles) != 1 else ''}",
+                "roles": roles,
+                "form": form,
+                "action": f"move_to_{to}",
+                "opts": modeladmin.model._meta,
+                "target": RoleStatus(to).label,
+            },
+        )
+
+    action.__name__ = f"move_to_{to}"
+    action.short_description = f"{label} (move to {RoleStatus(to).label.lower()})"
+    return action
 
 
 @admin.register(Role)
@@ -194,11 +316,28 @@ class RoleAdmin(ScopedAdmin):
     search_fields = ("title", "description", "place__name")
     autocomplete_fields = ("place", "template_role")
     filter_horizontal = ("functions", "eligible_professions")
-    readonly_fields = ("status", "created_at", "updated_at")
+    readonly_fields = ("status", "held_from", "appointee_name", "created_at", "updated_at")
+    actions = [move_action(to) for to in MOVE_LABELS]
+    inlines = [AdvertRoundInline, RoleMoveInline]
     list_select_related = ("place", "spatial_level")
     date_hierarchy = "start_date"
     fieldsets = (
-        (None, {"fields": ("place", "title", "role_type", "status", "spatial_level", "functions")}),
+        (
+            None,
+            {
+                "fields": (
+                    "place",
+                    "title",
+                    "role_type",
+                    "status",
+                    "held_from",
+                    "appointee_name",
+                    "board_decision",
+                    "spatial_level",
+                    "functions",
+                )
+            },
+        ),
         ("Template", {"fields": ("template_role", "variation_reason")}),
         (
             "Time and cost",

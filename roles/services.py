@@ -248,7 +248,7 @@ def _move_locked(
     role.status = to
     role._history_user = by
     role.save()
-    return RoleMove.objects.create(
+    move = RoleMove.objects.create(
         role=role,
         from_status=before,
         to_status=to,
@@ -257,6 +257,8 @@ def _move_locked(
         budget_override=override_reason if getattr(role, "_budget_overridden", False) else "",
         details=details.as_json(),
     )
+    move.warnings = role._budget_warnings
+    return move
 
 
 def _label(to: str) -> str:

@@ -282,7 +282,7 @@ def role_move(request, place, pk, to):
         status = 400
         if form.is_valid():
             try:
-                services.role_move(
+                move = services.role_move(
                     role=role,
                     to=to,
                     by=request.user,
@@ -296,7 +296,7 @@ def role_move(request, place, pk, to):
                 status = error.status
             else:
                 messages.success(request, f"“{role.title}” is now {RoleStatus(to).label.lower()}.")
-                for warning in getattr(role, "_budget_warnings", []):
+                for warning in move.warnings:
                     messages.warning(request, warning)
                 return redirect(request.POST.get("next") if _safe_next(request) else role.get_absolute_url())
     elif to not in role.allowed_moves():
