@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 
 from . import permissions, services
+from .forms import MoveForm
 from .models import (
     ICS,
     MOVE_LABELS,
@@ -196,40 +196,6 @@ class TemplateRoleAdmin(ScopedAdmin):
     list_select_related = ("ics",)
 
 
-class AdminMoveForm(forms.Form):
-    """The intermediate page of a move action: the same details the browser's move page asks for."""
-
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False, max_length=2000)
-    opens_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    appointee_name = forms.CharField(required=False, max_length=200)
-    contract_start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    contract_end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    board_decision = forms.CharField(required=False, max_length=300)
-    override_reason = forms.CharField(required=False, max_length=2000, label="Override the budget guard because…")
-
-    def __init__(self, *args, to: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        from .forms import MoveForm
-
-        wanted = {"reason", "override_reason", *MoveForm.FIELDS_FOR.get(to, [])}
-        for name in list(self.fields):
-            if name not in wanted:
-                del self.fields[name]
-        self.fields["reason"].required = to in REASON_REQUIRED
-
-    def details(self) -> services.MoveDetails:
-        data = self.cleaned_data
-        return services.MoveDetails(
-            opens_on=data.get("opens_on"),
-            closes_on=data.get("closes_on"),
-            appointee_name=data.get("appointee_name") or "",
-            contract_start=data.get("contract_start"),
-            contract_end=data.get("contract_end"),
-            board_decision=data.get("board_decision") or "",
-        )
-
-
 def move_action(to: str):
     """An admin action moving the selected roles to `to` through `services.roles_move`, after a page
     asking for the reason and whatever the move needs. All or nothing, as in the browser."""
@@ -237,7 +203,13 @@ def move_action(to: str):
 
     def action(modeladmin, request, queryset):
         roles = list(queryset.select_related("place"))
-        form = AdminMoveForm(request.POST if "apply" in request.POST else None, to=to)
+        form = MoveForm(
+            request.POST if "apply" in request.POST else None,
+            to=to,
+            may_override=permissions.is_ics_admin(request.user),
+            reason_required=to in REASON_REQUIRED,
+            with_expected_status=False,
+        )
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
             try:

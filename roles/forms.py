@@ -5,6 +5,7 @@ from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 
 from .models import Place, Profession, Role, RoleStatus, RoleType, TemplateRole
+from .services import MoveDetails
 
 ISO_DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
@@ -150,9 +151,13 @@ class MoveForm(forms.Form):
         RoleStatus.CONTRACTED: ["appointee_name", "contract_start", "contract_end"],
     }
 
-    def __init__(self, *args, to: str, may_override: bool, reason_required: bool, **kwargs):
+    def __init__(
+        self, *args, to: str, may_override: bool, reason_required: bool, with_expected_status: bool = True, **kwargs
+    ):
         super().__init__(*args, **kwargs)
-        wanted = {"expected_status", "reason", *self.FIELDS_FOR.get(to, [])}
+        wanted = {"reason", *self.FIELDS_FOR.get(to, [])}
+        if with_expected_status:
+            wanted.add("expected_status")
         if may_override:
             wanted.add("override_reason")
         for name in list(self.fields):
@@ -163,12 +168,10 @@ class MoveForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
 
-    def details(self):
-        from .services import MoveDetails
-
+    def details(self) -> MoveDetails:
         data = self.cleaned_data
         return MoveDetails(
-            **{k: data.get(k) or MoveDetails.__dataclass_fields__[k].default for k in MoveDetails.__dataclass_fields__}
+            **{name: data.get(name) or spec.default for name, spec in MoveDetails.__dataclass_fields__.items()}
         )
 
 

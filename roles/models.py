@@ -72,49 +72,37 @@ class Place(models.Model):
         return reverse("roles:dashboard", kwargs={"place": self.slug})
 
 
-class Function(models.Model):
+class ReferenceData(models.Model):
+    """A named item of reference data made by a migration, listed in its own order."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(unique=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Function(ReferenceData):
     """One of the ten priority functions for clinical and care professional system leadership."""
 
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(unique=True)
     description = models.TextField(blank=True)
-    order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["order", "name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
-class SpatialLevel(models.Model):
+class SpatialLevel(ReferenceData):
     """Where a role sits: ICS body, provider collaborative, place (LCP), leadership group, organisation."""
 
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(unique=True)
     description = models.TextField(blank=True)
-    order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["order", "name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
-class Profession(models.Model):
+class Profession(ReferenceData):
     """A profession a role may be open to. Clinicians: doctor, nurse, pharmacist, psychologist, AHP."""
 
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(unique=True)
     is_clinical = models.BooleanField(default=False)
-    order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["order", "name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class RoleType(models.TextChoices):

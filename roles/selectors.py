@@ -147,28 +147,19 @@ def place_dashboard(*, place: Place, year: FinancialYear) -> Dashboard:
         proposed=total(BudgetStage.PROPOSED),
         sessions_used=peak_sessions(intervals(COUNTED_STAGES), year),
         sessions_with_proposals=peak_sessions(intervals((*COUNTED_STAGES, BudgetStage.PROPOSED)), year),
-        by_status=_by_status(lines),
+        by_status=_grouped(lines, RoleStatus, lambda role: role.status, counted_only=False),
         by_function=_by_function(lines),
-        by_type=_by_type(lines),
+        by_type=_grouped(lines, RoleType, lambda role: role.role_type, counted_only=True),
     )
 
 
-def _by_status(lines: list[RoleLine]) -> list[Group]:
-    groups = {s.value: Group(label=s.label, key=s.value) for s in RoleStatus}
+def _grouped(lines: list[RoleLine], choices, key, *, counted_only: bool) -> list[Group]:
+    """Roles, sessions and cost per value of `key` (a role's status or type), in `choices` order."""
+    groups = {choice.value: Group(label=choice.label, key=choice.value) for choice in choices}
     for line in lines:
-        group = groups[line.role.status]
-        group.count += 1
-        group.sessions += line.role.sessions_per_week
-        group.cost += line.cost.total
-    return [g for g in groups.values() if g.count]
-
-
-def _by_type(lines: list[RoleLine]) -> list[Group]:
-    groups = {t.value: Group(label=t.label, key=t.value) for t in RoleType}
-    for line in lines:
-        if line.stage == BudgetStage.NONE:
+        if counted_only and line.stage == BudgetStage.NONE:
             continue
-        group = groups[line.role.role_type]
+        group = groups[key(line.role)]
         group.count += 1
         group.sessions += line.role.sessions_per_week
         group.cost += line.cost.total

@@ -113,6 +113,24 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
+def place(db):
+    """Bexley, in an ICS of its own; tests add what they need."""
+    from tests.factories import PlaceFactory
+
+    return PlaceFactory(name="Bexley", slug="bexley")
+
+
+@pytest.fixture
+def team_client(client, place):
+    """A client signed in as a member of the place's team."""
+    from roles.models import AccessKind
+    from tests.factories import member
+
+    client.force_login(member(AccessKind.PLACE_TEAM, place=place))
+    return client
+
+
+@pytest.fixture
 def demo(db):
     """The seed demo data, loaded as `make run` loads it."""
     from roles.demo import Loader

@@ -7,22 +7,11 @@ import pytest
 from django.urls import reverse
 
 from roles.costs import FinancialYear
-from roles.models import AccessKind, RoleStatus
+from roles.models import RoleStatus
 from roles.selectors import default_year, place_dashboard
-from tests.factories import BudgetFactory, PlaceFactory, RoleFactory, member
+from tests.factories import BudgetFactory, RoleFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def place():
-    return PlaceFactory(name="Bexley", slug="bexley")
-
-
-@pytest.fixture
-def team_client(client, place):
-    client.force_login(member(AccessKind.PLACE_TEAM, place=place))
-    return client
 
 
 def test_dashboard_opens_on_the_current_year_when_it_has_a_budget(place):

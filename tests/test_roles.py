@@ -6,22 +6,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from roles.models import AccessKind, Function, Profession, Role, RoleStatus, RoleType, SpatialLevel, TemplateOmission
+from roles.models import Function, Profession, Role, RoleStatus, RoleType, SpatialLevel, TemplateOmission
 from roles.selectors import Variation, template_comparison
-from tests.factories import PlaceFactory, RoleFactory, TemplateRoleFactory, member
+from tests.factories import PlaceFactory, RoleFactory, TemplateRoleFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def place():
-    return PlaceFactory(name="Bexley", slug="bexley")
-
-
-@pytest.fixture
-def team_client(client, place):
-    client.force_login(member(AccessKind.PLACE_TEAM, place=place))
-    return client
 
 
 def valid_role_data(**overrides):
