@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -83,6 +84,7 @@ ADVERTISED_OR_LATER = {
     RoleStatus.NOT_APPOINTED,
 }
 NEW_END = dt.date(2024, 3, 31)
+AS_AT = dt.datetime(2022, 4, 4, 9, 0, tzinfo=ZoneInfo("Europe/London"))  # the demo's snapshot
 COMMENCE = dt.date(2022, 4, 4)
 SIGNED_OFF = dt.date(2022, 2, 18)
 
@@ -380,6 +382,7 @@ class Loader:
             role=role,
             from_status="",
             to_status=role.status,
+            at=AS_AT,
             reason="Demo data: the state the roles were in on 4 April 2022 (see roles/demo.py).",
         )
         if role.status in ADVERTISED_OR_LATER:

@@ -193,6 +193,9 @@ class BulkMoveForm(forms.Form):
     def __init__(self, *args, place: Place, may_override: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["roles"].queryset = Role.objects.filter(place=place)
-        self.fields["to"].choices = [(s.value, s.label) for s in RoleStatus if s != RoleStatus.CONTRACTED]
+        # Every state a role can be moved to (nothing moves back to proposed); the service says
+        # plainly why a move does not suit (e.g. contracts are recorded one role at a time).
+        targets = [s for s in RoleStatus if s != RoleStatus.PROPOSED]
+        self.fields["to"].choices = [("", "Choose a move")] + [(s.value, s.label) for s in targets]
         if not may_override:
             del self.fields["override_reason"]

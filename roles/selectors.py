@@ -281,20 +281,65 @@ def role_board(*, place: Place, today=None) -> list[Column]:
 
 
 def role_history(role: Role) -> list[dict]:
-    """Field changes to a role, newest first: who changed what from what to what, and when."""
+    """Field changes to a role, newest first: who changed what from what to what, and when.
+
+    Values are written as the rest of the product writes them (2 sessions, £16,400.00, 4 Apr 2022,
+    the spatial level's name). The workflow history shows status moves, so they are left out here.
+    """
     hidden = {"status", "held_from", "appointee_name"}
     records = list(role.history.select_related("history_user").order_by("history_date", "history_id"))
+    deltas = [(record, record.diff_against(previous)) for previous, record in zip(records, records[1:], strict=False)]
+    names = _related_names(c for _, delta in deltas for c in delta.changes)
     changes = []
-    for previous, record in zip(records, records[1:], strict=False):
-        delta = record.diff_against(previous)
-        rows = [
-            {"field": Role._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new}
-            for c in delta.changes
-            if c.field not in hidden
-        ]
+    for record, delta in deltas:
+        rows = []
+        for change in delta.changes:
+            if change.field in hidden:
+                continue
+            field_ = Role._meta.get_field(change.field)
+            rows.append(
+                {
+                    "field": field_.verbose_name,
+                    "old": _written(field_, change.old, names),
+                    "new": _written(field_, change.new, names),
+                }
+            )
         if rows:
             changes.append({"at": record.history_date, "by": record.history_user, "changes": rows})
     return list(reversed(changes))
+
+
+def _related_names(changes) -> dict:
+    """Names of the rows that changed foreign keys point at, one query per model."""
+    wanted = defaultdict(set)
+    for change in changes:
+        field_ = Role._meta.get_field(change.field)
+        if field_.is_relation and field_.many_to_one:
+            wanted[field_.related_model].update(v for v in (change.old, change.new) if v is not None)
+    return {(model, obj.pk): str(obj) for model, ids in wanted.items() for obj in model.objects.filter(pk__in=ids)}
+
+
+def _written(field_, value, names) -> str:
+    from django.db import models as m
+    from django.utils.dateformat import format as date_format
+
+    if value is None or value == "":
+        return "—"
+    if field_.is_relation:
+        return names.get((field_.related_model, value), f"#{value} (deleted)")
+    if field_.choices:
+        return str(dict(field_.flatchoices).get(value, value))
+    if isinstance(field_, m.BooleanField):
+        return "Yes" if value else "No"
+    if isinstance(field_, m.DateField):
+        return date_format(value, "j M Y")
+    if field_.name == "sessions_per_week":
+        return sessions(value)
+    if field_.name == "rate_per_session":
+        return money(value)
+    if isinstance(field_, m.FileField):
+        return str(value).rsplit("/", 1)[-1]
+    return str(value)
 
 
 # --- The budget guard ---------------------------------------------------------------------

@@ -298,6 +298,11 @@ def _apply(*, role: Role, to: str, details: MoveDetails, today: dt.date, resumin
                 f"The closing date ({_date(details.closes_on)}) is before the opening date "
                 f"({_date(details.opens_on)}): move one of them."
             )
+        if role.end_date and details.closes_on > role.end_date:
+            raise MoveError(
+                f"Applications would close on {_date(details.closes_on)}, after “{role.title}” ends on "
+                f"{_date(role.end_date)}: change the role's dates first, or the advert's."
+            )
         last = _current_round(role)
         AdvertRound.objects.create(
             role=role, number=(last.number + 1) if last else 1, opens_on=details.opens_on, closes_on=details.closes_on

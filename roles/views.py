@@ -328,6 +328,8 @@ def bulk_move(request, place):
         messages.error(request, "No role was moved: " + " ".join(e for errors in form.errors.values() for e in errors))
         return _render_board(request, place, bulk_form=form, status=400)
     data = form.cleaned_data
+    if not permissions.may_move(request.user, place, data["to"]):
+        raise PermissionDenied(f"Your account may not move {place}'s roles to “{RoleStatus(data['to']).label}”.")
     try:
         moved = services.roles_move(
             roles=list(data["roles"]),

@@ -412,7 +412,7 @@ def test_field_changes_are_kept_with_who_made_them(place, team):
     services.role_save(role=role, by=team)
     changes = role_history(role)
     assert changes[0]["by"] == team
-    assert {"field": "sessions per week", "old": Decimal("1.00"), "new": Decimal("3")} in changes[0]["changes"]
+    assert {"field": "sessions per week", "old": "1", "new": "3"} in changes[0]["changes"]
 
 
 # --- Two people at once --------------------------------------------------------------------------
@@ -452,3 +452,28 @@ def test_two_people_moving_one_role_at_once_cannot_both_succeed():
     assert sorted(outcomes) == ["StaleMove", "moved"]
     assert RoleMove.objects.filter(role=role).count() == 1
     assert Role.objects.get(pk=role.pk).status in (S.APPROVED, S.WITHDRAWN)
+
+
+def test_advert_dates_past_the_roles_end_are_refused(place, team):
+    role = ready_role(place, S.APPROVED)
+    late = MoveDetails(opens_on=role.end_date, closes_on=role.end_date + dt.timedelta(days=1))
+    with pytest.raises(services.MoveError, match="after .* ends on"):
+        services.role_move(role=role, to=S.ADVERTISED, by=team, details=late)
+    assert role.advert_rounds.count() == 1
+
+
+def test_field_history_is_written_as_people_read_it(place, team):
+    from roles.models import SpatialLevel
+    from roles.selectors import role_history
+
+    role = ready_role(place, S.PROPOSED)
+    role.spatial_level = SpatialLevel.objects.get(slug="ics")
+    role.rate_per_session = Decimal("20000")
+    role.is_critical = True
+    role.end_date = dt.date(TODAY.year + 2, 3, 31)
+    services.role_save(role=role, by=team)
+    rows = {row["field"]: (row["old"], row["new"]) for row in role_history(role)[0]["changes"]}
+    assert rows["spatial level"] == ("Place (LCP)", "ICS body")
+    assert rows["rate per session per year (£)"] == ("£16,400.00", "£20,000.00")
+    assert rows["critical role that continues"] == ("No", "Yes")
+    assert rows["end date"][1] == f"31 Mar {TODAY.year + 2}"

@@ -50,3 +50,31 @@ def person(user):
     if user is None:
         return "system"
     return user.get_full_name() or user.username
+
+
+DETAIL_LABELS = {
+    "opens_on": "Advert opens",
+    "closes_on": "Applications close",
+    "appointee_name": "Appointee",
+    "contract_start": "Contract starts",
+    "contract_end": "Contract ends",
+    "board_decision": "Board decision",
+}
+
+
+@register.filter
+def move_details(details):
+    """What a move recorded, as (label, value) pairs with dates written 4 Apr 2022."""
+    import datetime as dt
+
+    from django.utils.dateformat import format as date_format
+
+    pairs = []
+    for key, value in (details or {}).items():
+        if key in ("opens_on", "closes_on", "contract_start", "contract_end"):
+            try:
+                value = date_format(dt.date.fromisoformat(value), "j M Y")
+            except (TypeError, ValueError):
+                pass
+        pairs.append((DETAIL_LABELS.get(key, key.replace("_", " ").capitalize()), value))
+    return pairs
