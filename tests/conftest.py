@@ -7,6 +7,7 @@ must run: if one is missing the run stops at once with a message, never falls ba
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 
@@ -110,6 +111,23 @@ def browser_type_launch_args(browser_type_launch_args):
             "--lang=en-GB",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    """Put back the functions, spatial levels and professions that migration 0002 makes.
+
+    A transactional test (the live server's, or one with threads) ends with a flush that deletes
+    them, and `serialized_rollback` cannot restore them once Playwright runs its event loop in the
+    test thread (Django hands that thread a new connection without the saved contents). Re-running
+    the migration's idempotent function does not depend on that.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        from django.apps import apps
+
+        importlib.import_module("roles.migrations.0002_reference_data").create(apps, None)
 
 
 @pytest.fixture

@@ -6,14 +6,12 @@ Full-page screenshots go to test-artifacts/ (git-ignored) for a person to look a
 
 from __future__ import annotations
 
-import importlib
 import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from playwright.sync_api import Page, expect
 
 from roles.costs import FinancialYear, cost_in_year
@@ -33,20 +31,6 @@ def browser_context_args(browser_context_args):
     """A UK user's browser (language and clock). Headless Chromium still draws date inputs as mm/dd/yyyy:
     that follows the launch flags (--lang), which tests/conftest.py owns."""
     return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}
-
-
-@pytest.fixture
-def reference_data(db):
-    """The functions, spatial levels and professions that migration 0002 creates, which `demo` needs.
-
-    The live server needs a transactional database, and the flush after each transactional test deletes
-    these rows. `serialized_rollback=True` cannot put them back here: once Playwright's sync API runs its
-    event loop in the test thread, Django's connection handler (an asgiref thread-critical Local) hands
-    this thread a new connection object without the serialized contents, so the restore is silently
-    skipped whenever an earlier test created the database. Re-running the migration's idempotent
-    function does not depend on that.
-    """
-    importlib.import_module("roles.migrations.0002_reference_data").create(apps, None)
 
 
 def parse_money(text: str) -> Decimal:
@@ -82,9 +66,7 @@ def log_in(page: Page, live_server, username: str) -> None:
     expect(page).to_have_url(f"{live_server.url}/places/bexley/")
 
 
-def test_place_team_member_logs_in_filters_roles_creates_one_and_sees_headroom_change(
-    page: Page, live_server, reference_data, demo
-):
+def test_place_team_member_logs_in_filters_roles_creates_one_and_sees_headroom_change(page: Page, live_server, demo):
     log_in(page, live_server, "bexley-team")
 
     # 2022/23 is the latest year with a budget, and the current year has none, so it is shown first.
@@ -161,7 +143,7 @@ def test_place_team_member_logs_in_filters_roles_creates_one_and_sees_headroom_c
     expect(page.locator("#fig-headroom-after")).to_have_text(money(headroom_after_before - added))
 
 
-def test_secretariat_sees_the_dashboard_but_no_add_button(page: Page, live_server, reference_data, demo):
+def test_secretariat_sees_the_dashboard_but_no_add_button(page: Page, live_server, demo):
     log_in(page, live_server, "secretariat")
     expect(page.get_by_role("heading", name="Bexley", exact=True)).to_be_visible()
     expect(page.locator("#fig-budget")).to_have_text("£417,000.00")
@@ -179,7 +161,7 @@ def test_secretariat_sees_the_dashboard_but_no_add_button(page: Page, live_serve
     expect(page.locator("#role-form")).to_have_count(0)
 
 
-def test_validation_errors_are_shown_and_nothing_is_saved(page: Page, live_server, reference_data, demo):
+def test_validation_errors_are_shown_and_nothing_is_saved(page: Page, live_server, demo):
     roles_before = Role.objects.count()
     log_in(page, live_server, "bexley-team")
     page.goto(f"{live_server.url}/places/bexley/roles/new/")
@@ -209,7 +191,7 @@ def test_validation_errors_are_shown_and_nothing_is_saved(page: Page, live_serve
     assert not Role.objects.filter(title="Too Much Lead").exists()
 
 
-def test_template_comparison_page_for_screenshots(page: Page, live_server, reference_data, demo):
+def test_template_comparison_page_for_screenshots(page: Page, live_server, demo):
     log_in(page, live_server, "bexley-team")
     page.get_by_role("link", name="Against the ICS template").click()
     expect(page).to_have_url(f"{live_server.url}/places/bexley/template/")

@@ -9,12 +9,10 @@ screenshots go to test-artifacts/ (git-ignored) for a person to look at.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from playwright.sync_api import Page, expect
 
 from roles.models import AdvertRound, Role, RoleMove, RoleStatus
@@ -30,13 +28,6 @@ TITLE = "Estates/ IT Infrastructure"
 def browser_context_args(browser_context_args):
     """A UK user's browser (language and clock), as in tests/test_browser.py."""
     return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}
-
-
-@pytest.fixture
-def reference_data(db):
-    """The rows migration 0002 creates, which `demo` needs: the flush after each transactional test
-    deletes them (see tests/test_browser.py for why serialized_rollback cannot put them back)."""
-    importlib.import_module("roles.migrations.0002_reference_data").create(apps, None)
 
 
 def screenshot(page: Page, name: str) -> Path:
@@ -68,7 +59,7 @@ def submit_move(page: Page, label: str) -> int:
     return posted.value.status
 
 
-def test_place_team_member_approves_and_advertises_a_proposed_role(page: Page, live_server, reference_data, demo):
+def test_place_team_member_approves_and_advertises_a_proposed_role(page: Page, live_server, demo):
     # Table 4 of the Bexley paper: roles advertised 21 Feb 2022, applications closed 4 Mar 2022.
     opens, closes = dt.date(2022, 2, 21), dt.date(2022, 3, 4)
     signed_off = dt.date(2022, 2, 18)  # Table 4: role descriptions agreed and signed off
