@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from roles.models import Role, RoleType, SpatialLevel
+from roles.models import Role, RoleStatus, RoleType, SpatialLevel
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +204,58 @@ def test_login_page_is_open_and_a_wrong_password_is_refused(client, demo):
     response = client.post(reverse("login"), {"username": "bexley-team", "password": "wrong"})
     assert response.status_code == 200
     assert b"correct username and password" in response.content
+
+
+# --- The workflow's URLs ---------------------------------------------------------------------------
+
+# Moving a role: place team and ICS administrators make every move; HR recruiters the recruitment
+# moves (shortlisting to contract, not appointed); the secretariat none.
+APPROVE = {**EDIT}
+SHORTLIST = {**EDIT, "hr-recruiter": 200}
+
+
+def test_the_board_is_readable_by_everyone_who_may_see_the_place(as_user, urls):
+    for user in USERS:
+        response = as_user(user).get(reverse("roles:board", args=["bexley"]))
+        assert response.status_code == READ[user], user
+    assert as_user("bexley-team").get(reverse("roles:board", args=["jucd-system"])).status_code == 404
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_the_move_pages(as_user, urls, user):
+    proposed = Role.objects.get(place__slug="bexley", title="Quality and Safety")
+    interviewing = Role.objects.get(place__slug="bexley", title="Workforce Strategy, Resilience, Development")
+    client = as_user(user)
+    approve = client.get(reverse("roles:role_move", args=["bexley", proposed.pk, "approved"]))
+    assert approve.status_code == APPROVE[user]
+    not_appointed = client.get(reverse("roles:role_move", args=["bexley", interviewing.pk, "not_appointed"]))
+    assert not_appointed.status_code == SHORTLIST[user]
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_a_bulk_move(as_user, urls, user):
+    roles = Role.objects.filter(place__slug="bexley", status=RoleStatus.INTERVIEWING)
+    response = as_user(user).post(
+        reverse("roles:bulk_move", args=["bexley"]),
+        {"roles": [r.pk for r in roles], "to": RoleStatus.WITHDRAWN, "reason": "Paused for the ICB"},
+    )
+    withdrawn = Role.objects.filter(place__slug="bexley", status=RoleStatus.WITHDRAWN).count()
+    if EDIT[user] == 200:
+        assert response.status_code == 302 and withdrawn == 2
+    else:
+        assert response.status_code == EDIT[user] and withdrawn == 0
+
+
+@pytest.mark.parametrize(
+    ("user", "places"),
+    [
+        ("nobody", set()),
+        ("bexley-team", {"bexley"}),
+        ("secretariat", {"bexley"}),
+        ("hr-recruiter", {"bexley", "greenwich"}),
+        ("ics-admin", {"bexley", "greenwich"}),
+        ("superuser", {"bexley", "greenwich", "jucd-system"}),
+    ],
+)
+def test_roles_visible_to_each_user(people, urls, user, places):
+    assert set(Role.objects.visible_to(people[user]).values_list("place__slug", flat=True)) == places
