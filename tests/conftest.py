@@ -148,6 +148,12 @@ def team_client(client, place):
     return client
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A UK user's browser: language and clock."""
+    return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}
+
+
 @pytest.fixture
 def demo(db):
     """The seed demo data, loaded as `make run` loads it."""

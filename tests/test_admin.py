@@ -11,7 +11,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django import forms
 from django.contrib import admin
 from django.contrib.messages import get_messages
 
@@ -35,6 +34,7 @@ from tests.factories import (
     UserFactory,
     member,
 )
+from tests.helpers import form_body
 
 ROLE_CHANGELIST = "/admin/roles/role/"
 
@@ -92,20 +92,7 @@ def change_form_data(response) -> dict:
     """
     assert response.status_code == 200
     form = response.context["adminform"].form
-    data = {}
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if isinstance(field, forms.BooleanField):
-            if value:
-                data[name] = "on"
-        elif isinstance(field, forms.FileField):
-            continue  # send no file: the stored one (if any) is kept
-        elif value is None:
-            data[name] = ""
-        elif isinstance(value, (list, tuple)):
-            data[name] = [str(item) for item in value]
-        else:
-            data[name] = str(value)
+    data = form_body(form)
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset
         for name, value in formset.management_form.initial.items():

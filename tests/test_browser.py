@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -17,20 +16,12 @@ from playwright.sync_api import Page, expect
 from roles.costs import FinancialYear, cost_in_year
 from roles.formatting import money
 from roles.models import Budget, Role, RoleStatus
-from tests.conftest import DEMO_PASSWORD
+from tests.browser import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 MINUS = "\u2212"  # how the `money` filter writes a negative figure
 MONEY = re.compile(rf"^({MINUS}?)£(\d{{1,3}}(?:,\d{{3}})*\.\d{{2}})$")
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    """A UK user's browser (language and clock). Headless Chromium still draws date inputs as mm/dd/yyyy:
-    that follows the launch flags (--lang), which tests/conftest.py owns."""
-    return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}
 
 
 def parse_money(text: str) -> Decimal:
@@ -46,24 +37,6 @@ def parse_money(text: str) -> Decimal:
 
 def figure(page: Page, selector: str) -> Decimal:
     return parse_money(page.locator(selector).inner_text())
-
-
-def screenshot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 0
-    return path
-
-
-def log_in(page: Page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    # Every demo place user sees one place, so home sends them straight to its dashboard.
-    expect(page).to_have_url(f"{live_server.url}/places/bexley/")
 
 
 def test_place_team_member_logs_in_filters_roles_creates_one_and_sees_headroom_change(page: Page, live_server, demo):

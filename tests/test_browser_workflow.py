@@ -10,41 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from roles.models import AdvertRound, Role, RoleMove, RoleStatus
-from tests.conftest import DEMO_PASSWORD
+from tests.browser import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 TITLE = "Estates/ IT Infrastructure"
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    """A UK user's browser (language and clock), as in tests/test_browser.py."""
-    return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}
-
-
-def screenshot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 0
-    return path
-
-
-def log_in(page: Page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{live_server.url}/places/bexley/")
 
 
 def day(date: dt.date) -> str:

@@ -15,7 +15,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django import forms
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -26,6 +25,7 @@ from roles import selectors
 from roles.costs import FinancialYear
 from roles.models import AccessKind, AdvertRound, Membership, Role, RoleMove, RoleStatus
 from tests.factories import BudgetFactory, ICSFactory, PlaceFactory, RoleFactory, member
+from tests.helpers import form_body
 
 pytestmark = pytest.mark.django_db
 
@@ -117,27 +117,6 @@ def snapshot(place) -> dict:
 def post_move(client, role, to, *, expected=None, place_slug=None, **data):
     body = {"expected_status": expected or role.status, **data}
     return client.post(move_url(role, to, place_slug), body)
-
-
-def form_body(form) -> dict:
-    """The POST body a bound-to-initial form would send unchanged."""
-    data = {}
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if isinstance(field, forms.BooleanField):
-            if value:
-                data[name] = "on"
-        elif isinstance(field, forms.FileField):
-            continue
-        elif value is None:
-            data[name] = ""
-        elif isinstance(value, (list, tuple)):
-            data[name] = [str(v) for v in value]
-        elif isinstance(value, dt.date):
-            data[name] = value.isoformat()
-        else:
-            data[name] = str(value)
-    return data
 
 
 @pytest.fixture
