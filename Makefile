@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: run test lint format install clean worker
+.PHONY: run test lint format install clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,8 @@ format: $(VENV)/.dev-installed
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles var media .pytest_cache .ruff_cache
+
+## make bench: time the place pages for a place with 500 roles (rolled back afterwards)
+bench: $(VENV)/.run-installed
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py benchmark --roles 500 --repeat 5

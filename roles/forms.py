@@ -7,6 +7,7 @@ from django import forms
 from .models import Place, Profession, Role, RoleStatus, RoleType, TemplateRole
 from .services import MoveDetails
 
+MAX_DOCUMENT_BYTES = 10_000_000
 ISO_DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
@@ -94,6 +95,15 @@ class RoleForm(forms.ModelForm):
         )
         if "override_reason" in self.fields:
             self.helper.layout.append(Fieldset("Budget", "override_reason"))
+
+    def clean_description_document(self):
+        document = self.cleaned_data.get("description_document")
+        if document and getattr(document, "size", 0) > MAX_DOCUMENT_BYTES:
+            raise forms.ValidationError(
+                f"The document is {document.size / 1_000_000:.1f} MB; the limit is "
+                f"{MAX_DOCUMENT_BYTES // 1_000_000} MB. Save it as a smaller PDF and attach that."
+            )
+        return document
 
     def clean(self):
         cleaned = super().clean()

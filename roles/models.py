@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -290,7 +290,17 @@ class Role(models.Model):
         null=True, blank=True, help_text="Fixed-term end; leave empty if the role has no end date yet."
     )
     description = models.TextField("role description", blank=True)
-    description_document = models.FileField("role description document", upload_to="role-descriptions/%Y/", blank=True)
+    description_document = models.FileField(
+        "role description document",
+        upload_to="role-descriptions/%Y/",
+        blank=True,
+        validators=[
+            FileExtensionValidator(
+                ["pdf", "doc", "docx", "odt", "rtf", "txt"],
+                "Attach the role description as PDF, Word (.doc, .docx), OpenDocument (.odt), RTF or text.",
+            )
+        ],
+    )
     description_signed_off_on = models.DateField("role description signed off on", null=True, blank=True)
     eligible_professions = models.ManyToManyField(
         Profession,

@@ -50,3 +50,16 @@ def test_query_count_does_not_grow_with_the_number_of_roles(client, name, query,
     assert small_count == large_count
     with django_assert_max_num_queries(MAX_QUERIES):
         client.get(reverse(name, args=[large.slug]) + query)
+
+
+def test_the_benchmark_command_runs_and_leaves_the_database_as_it_was():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from roles.models import ICS, Role
+
+    out = StringIO()
+    call_command("benchmark", roles=6, repeat=1, stdout=out)
+    assert "6 roles" in out.getvalue() and "board" in out.getvalue()
+    assert not Role.objects.exists() and not ICS.objects.exists()

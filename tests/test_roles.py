@@ -278,3 +278,47 @@ def test_a_template_role_of_another_ics_is_404(team_client):
 def test_reason_urls_refuse_get(team_client, place):
     role = RoleFactory(place=place)
     assert team_client.get(reverse("roles:role_variation_reason", args=["bexley", role.pk])).status_code == 405
+
+
+def test_a_role_description_document_is_uploaded_and_downloaded_by_the_place(team_client, place, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    document = SimpleUploadedFile("frailty-rd.pdf", b"%PDF-1.4 role description", content_type="application/pdf")
+    data = valid_role_data(description_document=document, description_signed_off_on="2022-02-18")
+    assert team_client.post(reverse("roles:role_create", args=["bexley"]), data).status_code == 302
+    role = Role.objects.get()
+    assert role.description_signed_off_on == dt.date(2022, 2, 18)
+    response = team_client.get(reverse("roles:role_document", args=["bexley", role.pk]))
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 role description"
+    assert 'filename="frailty-rd' in response["Content-Disposition"]
+
+
+def test_a_document_of_the_wrong_kind_is_refused(team_client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    document = SimpleUploadedFile("rd.exe", b"MZ", content_type="application/octet-stream")
+    response = team_client.post(
+        reverse("roles:role_create", args=["bexley"]), valid_role_data(description_document=document)
+    )
+    assert response.status_code == 400
+    assert "Attach the role description as PDF" in " ".join(response.context["form"].errors["description_document"])
+    assert not Role.objects.exists()
+    assert not list(tmp_path.rglob("*"))
+
+
+def test_a_document_too_large_is_refused(team_client, settings, tmp_path, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from roles import forms as role_forms
+
+    monkeypatch.setattr(role_forms, "MAX_DOCUMENT_BYTES", 10)
+    settings.MEDIA_ROOT = tmp_path
+    document = SimpleUploadedFile("rd.pdf", b"%PDF-1.4 more than ten bytes", content_type="application/pdf")
+    response = team_client.post(
+        reverse("roles:role_create", args=["bexley"]), valid_role_data(description_document=document)
+    )
+    assert response.status_code == 400
+    assert "Save it as a smaller PDF" in " ".join(response.context["form"].errors["description_document"])
+    assert not Role.objects.exists()
