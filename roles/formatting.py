@@ -1,5 +1,6 @@
-"""How figures are written for people: pounds and sessions. Pages, messages and exports share it."""
+"""How figures are written for people: pounds, sessions and dates. Pages, messages and exports share it."""
 
+import datetime as dt
 from decimal import Decimal
 
 
@@ -19,3 +20,8 @@ def sessions(value):
         return ""
     text = f"{Decimal(value):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def day(value: dt.date) -> str:
+    """4 Apr 2022, as the pages write a date (the `date:"j M Y"` of the templates)."""
+    return f"{value.day} {value:%b %Y}"

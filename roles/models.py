@@ -176,9 +176,6 @@ class RoleStatus(models.TextChoices):
 S_ = RoleStatus  # short name for the table below
 # Moves out of on hold go back to the state the role was held from: `RESUME` stands for it here.
 RESUME = "resume"
-OPEN_STATES = frozenset(
-    {S_.PROPOSED, S_.APPROVED, S_.ADVERTISED, S_.SHORTLISTING, S_.INTERVIEWING, S_.OFFERED, S_.NOT_APPOINTED}
-)
 MOVES: dict[str, frozenset[str]] = {
     S_.PROPOSED: frozenset({S_.APPROVED, S_.ON_HOLD, S_.WITHDRAWN}),
     S_.APPROVED: frozenset({S_.ADVERTISED, S_.ON_HOLD, S_.WITHDRAWN}),
@@ -421,10 +418,6 @@ class Role(models.Model):
 
     def runs_in(self, year: FinancialYear) -> bool:
         return year.days_overlapping(self.start_date, self.end_date) > 0
-
-    @property
-    def title_key(self) -> str:
-        return normalise_title(self.title)
 
 
 def normalise_title(title: str) -> str:

@@ -61,15 +61,6 @@ def places_visible_to(user) -> QuerySet[Place]:
     return _places_for(user, ALL_KINDS)
 
 
-def places_editable_by(user) -> QuerySet[Place]:
-    """Places whose catalogue (roles, template reasons) the user may change in the browser."""
-    return _places_for(user, EDITORS)
-
-
-def can_view_place(user, place: Place) -> bool:
-    return _covers(user, place, ALL_KINDS)
-
-
 def can_edit_catalogue(user, place: Place) -> bool:
     return _covers(user, place, EDITORS)
 

@@ -9,11 +9,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from .costs import Cost, FinancialYear, peak_sessions
-from .formatting import money, sessions
+from .formatting import day, money, sessions
 from .models import (
     Budget,
     BudgetStage,
-    Function,
     Place,
     Role,
     RoleStatus,
@@ -321,7 +320,6 @@ def _related_names(changes) -> dict:
 
 def _written(field_, value, names) -> str:
     from django.db import models as m
-    from django.utils.dateformat import format as date_format
 
     if value is None or value == "":
         return "—"
@@ -332,7 +330,7 @@ def _written(field_, value, names) -> str:
     if isinstance(field_, m.BooleanField):
         return "Yes" if value else "No"
     if isinstance(field_, m.DateField):
-        return date_format(value, "j M Y")
+        return day(value)
     if field_.name == "sessions_per_week":
         return sessions(value)
     if field_.name == "rate_per_session":
@@ -528,7 +526,3 @@ def template_comparison(*, place: Place) -> TemplateComparison:
         if not role.template_role_id or role.template_role.ics_id != place.ics_id:
             rows.append(ComparisonRow(Variation.ADDED, None, role))
     return TemplateComparison(place=place, rows=rows)
-
-
-def functions_in_order() -> list[Function]:
-    return list(Function.objects.order_by("order", "name"))

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import permissions
+from .formatting import day
 from .models import (
     REASON_REQUIRED,
     AdvertRound,
@@ -72,6 +73,14 @@ class BulkMoveRefused(MoveError):
 
 
 @dataclass
+class BudgetOutcome:
+    """What the budget guard let through: warnings to show, and the override reason if it was overridden."""
+
+    warnings: list[str] = field(default_factory=list)
+    override_reason: str = ""
+
+
+@dataclass
 class MoveDetails:
     """What some moves need besides a reason."""
 
@@ -86,10 +95,6 @@ class MoveDetails:
         return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in vars(self).items() if v}
 
 
-def _date(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 # --- Creating and editing ----------------------------------------------------------------------
 
 
@@ -97,19 +102,21 @@ def role_save(*, role: Role, by, override_reason: str = "", save_m2m=None) -> Ro
     """Save a role created or edited through a form (its new values are already on `role`).
 
     A new role starts as proposed, with an audit row. Editing a role that counts against the
-    budget (approved or later) is held to the same budget guard as a move.
+    budget (approved or later) is held to the same budget guard as a move; the guard's warnings
+    are left on the returned role as `budget_warnings`.
     """
     with transaction.atomic():
         Place.objects.select_for_update().get(pk=role.place_id)
         created = role.pk is None
+        role.budget_warnings = []
         if not created:
-            _guard_budget(
+            role.budget_warnings = _guard_budget(
                 role=role,
                 stage_after=role.budget_stage,
                 by=by,
                 override_reason=override_reason,
                 action=f"Saving “{role.title}”",
-            )
+            ).warnings
         role._history_user = by
         role.save()
         if save_m2m:
@@ -232,7 +239,7 @@ def _move_locked(
 
     resuming = before == S.ON_HOLD and to == role.held_from
     _apply(role=role, to=to, details=details, today=today, resuming=resuming)
-    _guard_budget(
+    budget = _guard_budget(
         role=role,
         stage_after=stage_of(to, before) if to == S.ON_HOLD else stage_of(to),
         by=by,
@@ -254,10 +261,10 @@ def _move_locked(
         to_status=to,
         by=by,
         reason=reason,
-        budget_override=override_reason if getattr(role, "_budget_overridden", False) else "",
+        budget_override=budget.override_reason,
         details=details.as_json(),
     )
-    move.warnings = role._budget_warnings
+    move.warnings = budget.warnings
     return move
 
 
@@ -295,13 +302,13 @@ def _apply(*, role: Role, to: str, details: MoveDetails, today: dt.date, resumin
             raise MoveError(f"Advertising “{role.title}” needs the opening and closing dates.")
         if details.closes_on < details.opens_on:
             raise MoveError(
-                f"The closing date ({_date(details.closes_on)}) is before the opening date "
-                f"({_date(details.opens_on)}): move one of them."
+                f"The closing date ({day(details.closes_on)}) is before the opening date "
+                f"({day(details.opens_on)}): move one of them."
             )
         if role.end_date and details.closes_on > role.end_date:
             raise MoveError(
-                f"Applications would close on {_date(details.closes_on)}, after “{role.title}” ends on "
-                f"{_date(role.end_date)}: change the role's dates first, or the advert's."
+                f"Applications would close on {day(details.closes_on)}, after “{role.title}” ends on "
+                f"{day(role.end_date)}: change the role's dates first, or the advert's."
             )
         last = _current_round(role)
         AdvertRound.objects.create(
@@ -313,8 +320,8 @@ def _apply(*, role: Role, to: str, details: MoveDetails, today: dt.date, resumin
             raise MoveError(f"“{role.title}” has no advert round to shortlist from.")
         if today <= current.closes_on:
             raise MoveError(
-                f"Applications for “{role.title}” close on {_date(current.closes_on)}: shortlisting can start "
-                f"on {_date(current.closes_on + dt.timedelta(days=1))}."
+                f"Applications for “{role.title}” close on {day(current.closes_on)}: shortlisting can start "
+                f"on {day(current.closes_on + dt.timedelta(days=1))}."
             )
     elif to == S.CONTRACTED:
         name = details.appointee_name.strip()
@@ -325,8 +332,8 @@ def _apply(*, role: Role, to: str, details: MoveDetails, today: dt.date, resumin
             )
         if details.contract_end < details.contract_start:
             raise MoveError(
-                f"The contract end ({_date(details.contract_end)}) is before its start "
-                f"({_date(details.contract_start)}): move one of them."
+                f"The contract end ({day(details.contract_end)}) is before its start "
+                f"({day(details.contract_start)}): move one of them."
             )
         role.appointee_name = name
         role.start_date, role.end_date = details.contract_start, details.contract_end
@@ -335,34 +342,33 @@ def _apply(*, role: Role, to: str, details: MoveDetails, today: dt.date, resumin
         )
     elif to == S.IN_POST:
         if today < role.start_date:
-            raise MoveError(f"“{role.title}” starts on {_date(role.start_date)}: it can be in post from then.")
+            raise MoveError(f"“{role.title}” starts on {day(role.start_date)}: it can be in post from then.")
     elif to == S.ENDED:
         if role.end_date is None or today < role.end_date:
             role.end_date = today
     elif to == S.NOT_APPOINTED:
         role.appointee_name = ""
-        AdvertRound.objects.filter(role=role).exclude(outcome=AdvertRound.Outcome.NOT_APPOINTED).filter(
-            number=getattr(_current_round(role), "number", 0)
-        ).update(outcome=AdvertRound.Outcome.NOT_APPOINTED)
+        current = _current_round(role)
+        if current is not None:
+            current.outcome = AdvertRound.Outcome.NOT_APPOINTED
+            current.save(update_fields=["outcome"])
     elif to == S.WITHDRAWN:
         AdvertRound.objects.filter(role=role, outcome=AdvertRound.Outcome.OPEN).update(
             outcome=AdvertRound.Outcome.WITHDRAWN
         )
 
 
-def _guard_budget(*, role: Role, stage_after: str, by, override_reason: str, action: str) -> None:
+def _guard_budget(*, role: Role, stage_after: str, by, override_reason: str, action: str) -> BudgetOutcome:
     """Refuse a change that would take the place over a budget or session cap, unless an ICS
-    administrator overrides it with a written reason."""
+    administrator overrides it with a written reason. Returns the warnings and whether it was overridden."""
     check = budget_check(role=role, stage_after=stage_after)
-    role._budget_warnings = check.warnings
     if check.ok:
-        return
+        return BudgetOutcome(warnings=check.warnings)
     if override_reason:
         if not permissions.is_ics_admin_for(by, role.place):
             raise MoveNotAllowed("Only an ICS administrator may override the budget guard.")
-        role._budget_overridden = True
         log.warning("budget guard overridden for role %s by %s: %s", role.pk, by, override_reason)
-        return
+        return BudgetOutcome(warnings=check.warnings, override_reason=override_reason)
     raise BudgetRefused(
         f"{action} would take {role.place} over budget. An ICS administrator may override it with a reason.",
         check=check,

@@ -115,9 +115,7 @@ def role_detail(request, place, pk):
     moves = role.moves.select_related("by").all()
     rounds = role.advert_rounds.all()
     history = selectors.role_history(role)
-    movable = [
-        (to, role.move_label(to)) for to in role.allowed_moves() if permissions.may_move(request.user, place, to)
-    ]
+    movable = _moves_for(request.user, place, role)
     on_costs = dict(place.budgets.values_list("financial_year", "on_cost_percent"))
     year = FinancialYear.containing(role.start_date)
     last = FinancialYear.containing(role.end_date) if role.end_date else max(year, FinancialYear.current())
@@ -164,7 +162,7 @@ def _role_form(request, place, role):
             else:
                 what = "saved" if role else "added as a proposed role"
                 messages.success(request, f"“{saved.title}” was {what}.")
-                for warning in getattr(saved, "_budget_warnings", []):
+                for warning in saved.budget_warnings:
                     messages.warning(request, warning)
                 return redirect(saved)
     return render(request, "roles/role_form.html", _place_context(request, place, form=form, role=role), status=status)
@@ -232,11 +230,7 @@ def _render_board(request, place, bulk_form=None, status=200):
     columns = selectors.role_board(place=place)
     for column in columns:
         for card in column.cards:
-            card.moves = [
-                {"to": to, "label": card.role.move_label(to), "quick": not _needs_form(card.role, to)}
-                for to in card.role.allowed_moves()
-                if permissions.may_move(request.user, place, to)
-            ]
+            card.moves = _moves_for(request.user, place, card.role)
     bulk_form = bulk_form or BulkMoveForm(place=place, may_override=may_override)
     return render(
         request,
@@ -252,9 +246,18 @@ def _render_board(request, place, bulk_form=None, status=200):
     )
 
 
-def _needs_form(role, to) -> bool:
-    """Moves that ask for more than a click: a reason or details."""
-    return to in REASON_REQUIRED or to in MoveForm.FIELDS_FOR or to == RoleStatus.ENDED
+def _moves_for(user, place, role) -> list[dict]:
+    """The moves `user` may make on `role` now: target, button label, and whether one click does it
+    (no reason or details to ask for)."""
+    return [
+        {
+            "to": to,
+            "label": role.move_label(to),
+            "quick": not (to in REASON_REQUIRED or to in MoveForm.FIELDS_FOR or to == RoleStatus.ENDED),
+        }
+        for to in role.allowed_moves()
+        if permissions.may_move(user, place, to)
+    ]
 
 
 def role_move(request, place, pk, to):

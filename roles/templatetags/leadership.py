@@ -67,13 +67,11 @@ def move_details(details):
     """What a move recorded, as (label, value) pairs with dates written 4 Apr 2022."""
     import datetime as dt
 
-    from django.utils.dateformat import format as date_format
-
     pairs = []
     for key, value in (details or {}).items():
         if key in ("opens_on", "closes_on", "contract_start", "contract_end"):
             try:
-                value = date_format(dt.date.fromisoformat(value), "j M Y")
+                value = formatting.day(dt.date.fromisoformat(value))
             except (TypeError, ValueError):
                 pass
         pairs.append((DETAIL_LABELS.get(key, key.replace("_", " ").capitalize()), value))
