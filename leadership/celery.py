@@ -12,8 +12,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-def ensure_filesystem_broker_folders():
-    """The filesystem transport needs its folders to exist before a task is sent."""
+@app.on_after_configure.connect
+def ensure_filesystem_broker_folders(**kwargs):
+    """The filesystem transport (used when REDIS_URL is unset) needs its folders before a task is sent."""
     options = app.conf.broker_transport_options or {}
     for key in ("data_folder_in", "data_folder_out", "processed_folder"):
         if key in options:

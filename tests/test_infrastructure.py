@@ -59,3 +59,20 @@ def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off(tmp_pat
     )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_without_redis_a_message_goes_through_the_filesystem_broker_and_back():
+    if settings.REDIS_URL:
+        pytest.skip("REDIS_URL is set: the broker is Redis (tested above)")
+    queue_name = f"leadership-test-{uuid.uuid4().hex}"
+    with app.connection_for_write() as conn:
+        assert conn.transport.driver_type == "filesystem"
+        queue = conn.SimpleQueue(queue_name)
+        try:
+            queue.put({"milestone": 7})
+            message = queue.get(timeout=5)
+            message.ack()
+            assert message.payload == {"milestone": 7}
+        finally:
+            queue.clear()
+            queue.close()
