@@ -16,6 +16,6 @@ app.autodiscover_tasks()
 def ensure_filesystem_broker_folders(**kwargs):
     """The filesystem transport (used when REDIS_URL is unset) needs its folders before a task is sent."""
     options = app.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if key in options:
             Path(options[key]).mkdir(parents=True, exist_ok=True)

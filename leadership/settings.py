@@ -10,11 +10,35 @@ Celery broker on the local filesystem, so `make run` works with no services at a
     DATABASE_URL    e.g. postgres://postgres@127.0.0.1:5432/test (default: sqlite file db.sqlite3)
     REDIS_URL       e.g. redis://127.0.0.1:6379/0 (default: no Redis, filesystem broker)
     CI              "true" under continuous integration: PostgreSQL and Redis become the defaults
+
+Production (the secure defaults apply when DEBUG is off; each can be switched by the environment):
+
+    SECURE_SSL_REDIRECT             redirect http:// to https:// (default true when DEBUG is off)
+    SECURE_PROXY_SSL_HEADER         behind a proxy that terminates TLS, the header it sets, e.g.
+                                    HTTP_X_FORWARDED_PROTO (then a request counts as secure when that
+                                    header says "https"; set it only if the proxy always overwrites it)
+    SECURE_HSTS_SECONDS             Strict-Transport-Security max-age (default 31536000, a year, when
+                                    DEBUG is off; 0 sends no header)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS  HSTS for the host's subdomains too (default true)
+    SECURE_HSTS_PRELOAD             add "preload" to the HSTS header (default false: see the
+                                    note at SILENCED_SYSTEM_CHECKS below)
+    SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE   cookies only over https (default true when DEBUG is off)
+    LOGIN_FAILURE_LIMIT             failed logins for one username from one address before that
+                                    username is locked for that address (default 5)
+    LOGIN_COOLOFF_MINUTES           how long the lock lasts after the last attempt (default 60)
+    TRUSTED_PROXY_COUNT             how many reverse proxies in front of the app append the client's
+                                    address to X-Forwarded-For (default 0: the connection's address).
+                                    Behind a proxy, set it, or every login seems to come from the proxy
+
+A locked username is unlocked by the time passing, by a superuser deleting its rows under
+"Axes › Access attempts" in the admin, or by `python manage.py axes_reset_username <username>`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -53,6 +77,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "simple_history",
+    "axes",
+    "csp",
     "roles",
     "recruitment",
     "governance",
@@ -60,16 +86,25 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below): django-csp's
+    # middleware, plus the few additions CONTENT_SECURITY_POLICY_ADDITIONS_BY_PATH makes.
+    "leadership.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a signed-in user unless its view says otherwise (the login page).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A NUL character in a query or form field is refused with 400 before any view reads it.
+    "leadership.middleware.RefuseNulCharactersMiddleware",
+    # Pages for a signed-in user are never stored by the browser or a proxy.
+    "leadership.middleware.PrivateCacheForSignedInUsersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Field history records who made each change.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "leadership.urls"
@@ -106,6 +141,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Login throttling (django-axes): AxesStandaloneBackend refuses a locked-out username before
+# ModelBackend checks the password. A lock is per username *and* address together, so an attacker
+# guessing one account's password is stopped, while the same person signing in from another
+# address (or another person sharing the address) is not. See docs/decisions.md.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=60))
+# A successful login clears that username and address's failures: a few typing mistakes spread
+# over weeks never add up to a lock.
+AXES_RESET_ON_SUCCESS = True
+# 429 Too Many Requests, not 403: the person may be allowed in, they have tried too often. The page
+# says when to try again and who can unlock the account.
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "leadership.middleware.locked_out"
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "leadership.middleware.client_address"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -120,6 +176,32 @@ SHORT_DATE_FORMAT = "d/m/Y"
 DATETIME_FORMAT = "j M Y, H:i"
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y"]
 
+# Content-Security-Policy (django-csp): scripts and styles only from our own files, no inline
+# script, style attribute or event handler anywhere in the app's pages. Bootstrap's CSS draws its
+# select arrows and toggler icon as data: SVG images, hence img-src data:.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Sources added on some paths only. The admin pages need no inline script or style (checked in
+# Chromium: Django 5.2's admin, its autocomplete and filter widgets, and our move action page), with
+# one exception: django-celery-beat 2.9's periodic task form has one inline script (it writes what
+# a crontab means under the field). That script alone is allowed, by its hash, on that form only;
+# tests/test_security.py fails if an upgrade changes the script, so the hash is renewed knowingly.
+CONTENT_SECURITY_POLICY_ADDITIONS_BY_PATH = {
+    "/admin/django_celery_beat/periodictask/": {
+        "script-src": ["'sha256-QE3U2xYF7B4J2ro1/9oxiKhaWCGW39gB7ocQ/xlD0bE='"],
+    },
+}
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -133,6 +215,9 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+
+# History is read in the admin, never reverted from there: a revert would write around the services.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -150,6 +235,8 @@ else:
         "data_folder_in": str(CELERY_FILESYSTEM_BROKER_DIR / "out"),
         "data_folder_out": str(CELERY_FILESYSTEM_BROKER_DIR / "out"),
         "processed_folder": str(CELERY_FILESYSTEM_BROKER_DIR / "processed"),
+        # The exchange tables; kombu's default is "control" in the working directory.
+        "control_folder": str(CELERY_FILESYSTEM_BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TIMEZONE = TIME_ZONE
@@ -164,6 +251,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # django-axes logs every login at INFO; its warnings (failures, lockouts) are the ones to keep.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 if not DEBUG:
@@ -171,3 +260,25 @@ if not DEBUG:
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+
+# HTTPS: on by default once DEBUG is off. Behind a proxy that terminates TLS and redirects itself,
+# set SECURE_SSL_REDIRECT=false, or set SECURE_PROXY_SSL_HEADER so Django sees which requests
+# arrived over https.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+_proxy_ssl_header = env("SECURE_PROXY_SSL_HEADER", default="")
+if _proxy_ssl_header and not _proxy_ssl_header.startswith("HTTP_"):
+    raise ImproperlyConfigured(
+        f"SECURE_PROXY_SSL_HEADER={_proxy_ssl_header} is not a header name as Django sees it: write "
+        "the header upper case, - as _, after HTTP_ (X-Forwarded-Proto is HTTP_X_FORWARDED_PROTO)."
+    )
+SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_HSTS_PRELOAD:
+    # security.W021 asks for HSTS preloading. Preloading is decided for a whole registrable domain
+    # by whoever owns it (the preload list takes the domain, not this host), and is slow to undo:
+    # it is not this service's decision to make by default. Set SECURE_HSTS_PRELOAD=true once the
+    # domain's owner has decided; the check then has nothing to say.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")

@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from roles.models import Budget, Place, Role, RoleType, TemplateRole
 
@@ -31,7 +32,8 @@ def test_load_demo_twice_gives_the_same_rows_and_prints_the_users():
     printed = out.getvalue()
     for username in ("ics-admin", "bexley-team", "hr-recruiter", "secretariat"):
         assert username in printed
-        assert authenticate(username=username, password="pw-for-test") is not None
+        request = RequestFactory().post("/accounts/login/")
+        assert authenticate(request=request, username=username, password="pw-for-test") is not None
     assert "password: pw-for-test" in printed
 
 
