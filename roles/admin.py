@@ -1,18 +1,30 @@
-"""Admin for ICS administrators and HR recruiters, scoped by `roles.permissions`."""
+"""Admin for ICS administrators and HR recruiters, scoped by `roles.permissions`.
+
+The admin is a door like any other: roles, budgets, places and template choices are written
+through `roles.services`, with the same rules, locks and audit rows as the browser. A refusal
+re-shows the form with what to put right (and the HTTP status the browser would get); every
+model keeps its history (the "History" button), which cannot be reverted from here.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpResponseNotAllowed
 from django.template.response import TemplateResponse
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import permissions, services
-from .forms import MoveForm
+from .costs import FIRST_YEAR, LAST_YEAR
+from .forms import MoveForm, RoleRules
 from .models import (
     ICS,
-    MOVE_LABELS,
-    REASON_REQUIRED,
+    MOVE_NEEDS,
     AdvertRound,
     Budget,
     Function,
@@ -28,7 +40,86 @@ from .models import (
 )
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class SafeAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks up whatever value was posted to show it again: a value
+    that is not an id ("abc") made that lookup fail. Values that are not ids are shown as nothing
+    (the form field itself says "Select a valid choice")."""
+
+    def optgroups(self, name, value, attr=None):
+        field = self.field.remote_field.model._meta.pk
+        valid = []
+        for item in value:
+            try:
+                if item not in ("", None):
+                    field.to_python(item)
+                    valid.append(item)
+            except Exception:  # noqa: BLE001 - any value the id field cannot read is not an id
+                continue
+        return super().optgroups(name, valid, attr)
+
+
+def bad_changelist_query(admin_: admin.ModelAdmin, request) -> str | None:
+    """What is wrong with a changelist's date filter (`?start_date__year=`), if anything: Django
+    builds a date from it and fails on a year such as 9999 or one with 20 digits."""
+    field_ = admin_.date_hierarchy
+    given = {p: request.GET.get(f"{field_}__{p}") for p in ("year", "month", "day")} if field_ else {}
+    given = {part: value for part, value in given.items() if value is not None}
+    if not given:
+        return None
+    numbers = {
+        part: int(value) for part, value in given.items() if value.isascii() and value.isdigit() and len(value) <= 4
+    }
+    readable = len(numbers) == len(given) and FIRST_YEAR <= numbers.get("year", 0) <= LAST_YEAR + 1
+    try:
+        readable = readable and bool(dt.date(numbers["year"], numbers.get("month", 1), numbers.get("day", 1)))
+    except ValueError:
+        readable = False
+    if readable:
+        return None
+    shown = "&".join(f"{field_}__{part}={value[:12]}" for part, value in given.items())
+    return (
+        f"The date filter “{shown}” is not a date this service plans for: choose a year from {FIRST_YEAR} to "
+        f"{LAST_YEAR + 1}, a month from 1 to 12 and a day of that month, or use the date links above the list."
+    )
+
+
+class Refused(Exception):
+    """Raised out of `save_model` when a service refuses, so that the change view shows the form again."""
+
+    def __init__(self, error: services.ChangeRefused):
+        super().__init__(str(error))
+        self.error = error
+
+
+class ServiceDoorAdmin(SimpleHistoryAdmin):
+    """A model admin whose saves go through `roles.services`: a refusal re-shows the form.
+
+    `save_model` raises `Refused`; the change view then renders the same POST again with the
+    refusal added to the form (`form_refused`), answering with the refusal's HTTP status. The
+    first attempt's transaction was rolled back, so nothing was written.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Refused as refused:
+            request._service_refusal = refused.error
+            if isinstance(refused.error, services.StaleEdit):
+                request.POST = request.POST.copy()
+                request.POST["loaded_version"] = str(refused.error.role.version)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            response.status_code = refused.error.status
+            return response
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "_service_refusal", None)
+        if refusal is None:
+            return form
+        return type(form.__name__, (form,), {"service_refusal": refusal})
+
+
+class ScopedAdmin(ServiceDoorAdmin):
     """A model admin whose rows belong to a place or an ICS.
 
     `place_path` / `ics_path` name the lookup from the model to its place or ICS. ICS
@@ -46,8 +137,6 @@ class ScopedAdmin(admin.ModelAdmin):
         return permissions.may_use_admin(user) and (self.recruiters_may_view or permissions.is_ics_admin(user))
 
     def _scope(self, queryset, user, *, change: bool):
-        if user.is_superuser:
-            return queryset
         places = permissions.admin_places(user, change=change or not self.recruiters_may_view)
         if self.place_path:
             return queryset.filter(**{f"{self.place_path}__in": places}).distinct()
@@ -56,6 +145,27 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return self._scope(super().get_queryset(request), request.user, change=False)
+
+    def changelist_view(self, request, extra_context=None):
+        problem = bad_changelist_query(self, request)
+        if problem:
+            return TemplateResponse(
+                request,
+                "admin/bad_request.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "That filter was not understood",
+                    "message": problem,
+                },
+                status=400,
+            )
+        return super().changelist_view(request, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """An old version can be read, never saved back: a revert would go around the services."""
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def has_module_permission(self, request):
         return self.may_view(request.user)
@@ -78,14 +188,16 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         user = request.user
-        if not user.is_superuser:
-            if db_field.related_model is Place:
-                kwargs["queryset"] = permissions.admin_places(user, change=True)
-            elif db_field.related_model is ICS:
-                kwargs["queryset"] = permissions.icss_administered_by(user)
-            elif db_field.related_model is TemplateRole:
-                kwargs["queryset"] = TemplateRole.objects.filter(ics__in=permissions.icss_administered_by(user))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.related_model is Place:
+            kwargs["queryset"] = permissions.admin_places(user, change=True)
+        elif db_field.related_model is ICS:
+            kwargs["queryset"] = permissions.icss_administered_by(user)
+        elif db_field.related_model is TemplateRole:
+            kwargs["queryset"] = TemplateRole.objects.filter(ics__in=permissions.icss_administered_by(user))
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and type(formfield.widget) is AutocompleteSelect:
+            formfield.widget.__class__ = SafeAutocompleteSelect
+        return formfield
 
 
 class ReferenceAdmin(admin.ModelAdmin):
@@ -102,13 +214,13 @@ class ReferenceAdmin(admin.ModelAdmin):
         return self.has_module_permission(request)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return permissions.sets_up_icss(request.user)
 
     def has_add_permission(self, request):
-        return request.user.is_superuser
+        return permissions.sets_up_icss(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return permissions.sets_up_icss(request.user)
 
 
 admin.site.register(Function, ReferenceAdmin)
@@ -121,10 +233,61 @@ class ProfessionAdmin(ReferenceAdmin):
     list_filter = ("is_clinical",)
 
 
-class PlaceInline(admin.TabularInline):
-    model = Place
-    fields = ("name", "slug", "is_system_wide")
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their parent (advert rounds, the audit trail, a place's budgets), never changed
+    there. Who may see them is whoever may see the parent: the parent admin has scoped it."""
+
     extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.may_use_admin(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AdvertRoundInline(ReadOnlyInline):
+    model = AdvertRound
+    fields = readonly_fields = ("number", "opens_on", "closes_on", "outcome")
+
+
+class RoleMoveInline(ReadOnlyInline):
+    model = RoleMove
+    fields = readonly_fields = ("at", "by", "action", "from_status", "to_status", "what_changed", "budget_override")
+    verbose_name_plural = "audit trail"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    @admin.display(description="why / what changed")
+    def what_changed(self, obj):
+        lines = [obj.reason] if obj.reason else []
+        lines += [f"{c['field']}: {c['old']} → {c['new']}" for c in obj.changes]
+        lines += [f"{k.replace('_', ' ')}: {v}" for k, v in obj.move_details.items()]
+        return "; ".join(lines)
+
+
+class PlaceInline(ReadOnlyInline):
+    """An ICS's places, to read; each is changed (or, when it holds nothing, deleted) on its own page."""
+
+    model = Place
+    fields = readonly_fields = ("name", "slug", "is_system_wide")
+    show_change_link = True
+
+
+class BudgetInline(ReadOnlyInline):
+    """A place's budgets, to read; each is set on its own page (through `services.budget_save`)."""
+
+    model = Budget
+    fields = readonly_fields = ("financial_year", "amount", "session_cap", "on_cost_percent", "notes")
     show_change_link = True
 
 
@@ -144,35 +307,7 @@ class ICSAdmin(ScopedAdmin):
         return obj._places
 
     def has_add_permission(self, request):
-        return request.user.is_superuser
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class AdvertRoundInline(ReadOnlyInline):
-    model = AdvertRound
-    fields = readonly_fields = ("number", "opens_on", "closes_on", "outcome")
-
-
-class RoleMoveInline(ReadOnlyInline):
-    model = RoleMove
-    fields = readonly_fields = ("at", "by", "from_status", "to_status", "reason", "budget_override")
-    verbose_name_plural = "workflow history"
-
-
-class BudgetInline(admin.TabularInline):
-    model = Budget
-    fields = ("financial_year", "amount", "session_cap", "on_cost_percent", "notes")
-    extra = 0
+        return permissions.sets_up_icss(request.user)
 
 
 @admin.register(Place)
@@ -184,6 +319,16 @@ class PlaceAdmin(ScopedAdmin):
     prepopulated_fields = {"slug": ("name",)}
     inlines = [BudgetInline]
     list_select_related = ("ics",)
+
+    def delete_model(self, request, obj):
+        try:
+            services.place_delete(place=obj, by=request.user)
+        except services.ChangeRefused as error:
+            raise PermissionDenied(str(error)) from error
+
+    def delete_queryset(self, request, queryset):
+        for place in queryset:
+            self.delete_model(request, place)
 
 
 @admin.register(TemplateRole)
@@ -198,8 +343,8 @@ class TemplateRoleAdmin(ScopedAdmin):
 
 def move_action(to: str):
     """An admin action moving the selected roles to `to` through `services.roles_move`, after a page
-    asking for the reason and whatever the move needs. All or nothing, as in the browser."""
-    label = MOVE_LABELS[to]
+    asking for the reason and whatever the move needs (`MOVE_NEEDS`). All or nothing, as in the browser."""
+    label = MOVE_NEEDS[to].label
 
     def action(modeladmin, request, queryset):
         roles = list(queryset.select_related("place"))
@@ -207,34 +352,24 @@ def move_action(to: str):
             request.POST if "apply" in request.POST else None,
             to=to,
             may_override=permissions.is_ics_admin(request.user),
-            reason_required=to in REASON_REQUIRED,
             with_expected_status=False,
         )
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
             try:
-                if to == RoleStatus.CONTRACTED and len(roles) == 1:
-                    moved = [
-                        services.role_move(
-                            role=roles[0],
-                            to=to,
-                            by=request.user,
-                            reason=data["reason"],
-                            details=form.details(),
-                            override_reason=data.get("override_reason", ""),
-                        )
-                    ]
-                else:
-                    moved = services.roles_move(
-                        roles=roles,
-                        to=to,
-                        by=request.user,
-                        reason=data["reason"],
-                        details=form.details(),
-                        override_reason=data.get("override_reason", ""),
-                    )
-            except services.MoveError as error:
-                modeladmin.message_user(request, " ".join([error.message, *error.problems]), messages.ERROR)
+                moved = services.roles_move(
+                    roles=roles,
+                    to=to,
+                    by=request.user,
+                    reason=data["reason"],
+                    details=form.details(),
+                    override_reason=data.get("override_reason", ""),
+                )
+            except services.BulkMoveRefused as error:
+                modeladmin.message_user(request, str(error), messages.ERROR)
+                return None
+            except services.ChangeRefused as error:
+                modeladmin.message_user(request, f"No role was moved: {error}", messages.ERROR)
                 return None
             modeladmin.message_user(
                 request,
@@ -254,6 +389,7 @@ def move_action(to: str):
                 "opts": modeladmin.model._meta,
                 "target": RoleStatus(to).label,
             },
+            status=400 if form.is_bound else 200,
         )
 
     action.__name__ = f"move_to_{to}"
@@ -261,10 +397,64 @@ def move_action(to: str):
     return action
 
 
+class RoleAdminForm(RoleRules, forms.ModelForm):
+    """The admin's role form: the browser form's rules (`RoleRules`, the model's `clean`), the version
+    it was loaded from, and the ICS administrator's reason for going past the budget guard."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    override_reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        label="Override the budget guard because",
+        help_text="ICS administrators only: fill in only if saving was refused for budget and you must go on.",
+    )
+    service_refusal = None  # set by `ServiceDoorAdmin` when the service refused the first attempt
+
+    class Meta:
+        model = Role
+        fields = sorted(services.EDITABLE_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_professions(cleaned)
+        if self.instance.pk and not cleaned.get("loaded_version") and "loaded_version" not in self.errors:
+            self.add_error(None, "This form is out of date: reload the page and make your change again.")
+        refusal = self.service_refusal
+        if isinstance(refusal, services.RoleInvalid):
+            for name, problems in refusal.errors.items():
+                for problem in problems:
+                    self.add_error(name if name in self.fields else None, problem)
+        elif isinstance(refusal, services.StaleEdit):
+            self.add_error(None, refusal.message)
+            for row in refusal.meanwhile:
+                self.add_error(None, _audit_line(row))
+        elif refusal is not None:
+            self.add_error(None, refusal.message)
+            for problem in refusal.problems:
+                self.add_error(None, problem)
+        return cleaned
+
+
+def _audit_line(row: RoleMove) -> str:
+    who = row.by.get_full_name() or row.by.username if row.by else "the system"
+    when = row.at.strftime("%d/%m/%Y %H:%M")
+    if row.action == RoleMove.Action.MOVED:
+        return f"{when}, {who}: moved it from {row.get_from_status_display()} to {row.get_to_status_display()}."
+    changes = "; ".join(f"{c['field']} {c['old']} → {c['new']}" for c in row.changes)
+    return f"{when}, {who}: {row.get_action_display().lower()} ({changes})."
+
+
 @admin.register(Role)
 class RoleAdmin(ScopedAdmin):
     place_path = "place"
     recruiters_may_view = True
+    form = RoleAdminForm
     list_display = (
         "title",
         "place",
@@ -288,8 +478,8 @@ class RoleAdmin(ScopedAdmin):
     search_fields = ("title", "description", "place__name")
     autocomplete_fields = ("place", "template_role")
     filter_horizontal = ("functions", "eligible_professions")
-    readonly_fields = ("status", "held_from", "appointee_name", "created_at", "updated_at")
-    actions = [move_action(to) for to in MOVE_LABELS]
+    readonly_fields = ("status", "held_from", "appointee_name", "version", "created_at", "updated_at")
+    actions = [move_action(to) for to in MOVE_NEEDS]
     inlines = [AdvertRoundInline, RoleMoveInline]
     list_select_related = ("place", "spatial_level")
     date_hierarchy = "start_date"
@@ -328,12 +518,62 @@ class RoleAdmin(ScopedAdmin):
             "Role description",
             {"fields": ("description", "description_document", "description_signed_off_on", "eligible_professions")},
         ),
-        ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+        ("Budget", {"fields": ("override_reason", "loaded_version")}),
+        ("Record", {"fields": ("version", "created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
     @admin.display(description="annual pay", ordering="sessions_per_week")
     def annual_pay_display(self, obj):
         return f"£{obj.annual_pay:,.2f}"
+
+    def save_model(self, request, obj, form, change):
+        values = form.service_values()
+        try:
+            if change:
+                saved = services.role_edit(
+                    role=obj,
+                    values=values,
+                    version=form.cleaned_data.get("loaded_version"),
+                    by=request.user,
+                    override_reason=form.cleaned_data.get("override_reason", ""),
+                )
+            else:
+                saved = services.role_create(place=values["place"], values=values, by=request.user)
+        except services.ChangeRefused as error:
+            raise Refused(error) from error
+        obj.pk, obj.version = saved.role.pk, saved.role.version
+        for warning in saved.warnings:
+            messages.warning(request, warning)
+
+    def save_related(self, request, form, formsets, change):
+        """The service set the functions and professions (so no `form.save_m2m()` here); the inlines
+        are read-only, so saving their formsets writes nothing."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.status == RoleStatus.PROPOSED)
+
+    def get_deleted_objects(self, objs, request):
+        """Roles that have left "proposed" are listed as kept, with why; nothing is deleted while any is listed."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        kept = [
+            f"“{role.title}” is {role.get_status_display()}: withdraw it instead; a role that has left Proposed "
+            "keeps its history."
+            for role in objs
+            if role.status != RoleStatus.PROPOSED
+        ]
+        perms_needed = {name for name in perms_needed if name != Role._meta.verbose_name} if kept else perms_needed
+        return deleted, counts, perms_needed, [*kept, *protected]
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        try:
+            services.roles_delete(roles=list(queryset), by=request.user)
+        except services.ChangeRefused as error:
+            raise PermissionDenied(str(error)) from error
 
 
 @admin.register(Budget)
@@ -348,24 +588,72 @@ class BudgetAdmin(ScopedAdmin):
     search_fields = ("place__name",)
     autocomplete_fields = ("place",)
     list_select_related = ("place",)
+    history_list_display = ("financial_year", "amount", "session_cap", "on_cost_percent")
 
     @admin.display(description="financial year", ordering="financial_year")
     def year_label(self, obj):
         return obj.year.label
 
+    def save_model(self, request, obj, form, change):
+        try:
+            warnings = services.budget_save(budget=obj, by=request.user)
+        except services.ChangeRefused as error:
+            raise Refused(error) from error
+        for warning in warnings:
+            messages.warning(request, warning)
+
+    def delete_model(self, request, obj):
+        try:
+            services.budget_delete(budget=obj, by=request.user)
+        except services.ChangeRefused as error:
+            raise PermissionDenied(str(error)) from error
+
+    def delete_queryset(self, request, queryset):
+        for budget in queryset:
+            self.delete_model(request, budget)
+
+
+class OmissionForm(forms.ModelForm):
+    service_refusal = None
+
+    class Meta:
+        model = TemplateOmission
+        fields = ["place", "template_role", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.service_refusal is not None:
+            self.add_error(None, str(self.service_refusal))
+        return cleaned
+
 
 @admin.register(TemplateOmission)
 class TemplateOmissionAdmin(ScopedAdmin):
     place_path = "place"
+    form = OmissionForm
     list_display = ("template_role", "place", "reason")
     list_filter = (("place", admin.RelatedOnlyFieldListFilter),)
     autocomplete_fields = ("place", "template_role")
     list_select_related = ("place", "template_role")
 
+    def get_readonly_fields(self, request, obj=None):
+        """Which place and template role an omission is about is fixed once it is recorded."""
+        return ("place", "template_role") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = services.omission_reason_save(
+                place=obj.place, template_role=obj.template_role, reason=obj.reason, by=request.user
+            )
+        except services.ChangeRefused as error:
+            raise Refused(error) from error
+        obj.pk = saved.pk
+
 
 @admin.register(Membership)
 class MembershipAdmin(ScopedAdmin):
-    """Who may do what. ICS administrators manage the memberships of their own ICS."""
+    """Who may do what. ICS administrators manage the memberships of their own ICS
+    (`permissions.memberships_managed_by` and `permissions.users_assignable_by` decide which)."""
 
     list_display = ("user", "kind", "ics", "place")
     list_filter = ("kind", ("ics", admin.RelatedOnlyFieldListFilter), ("place", admin.RelatedOnlyFieldListFilter))
@@ -374,20 +662,9 @@ class MembershipAdmin(ScopedAdmin):
     list_select_related = ("user", "ics", "place")
 
     def _scope(self, queryset, user, *, change: bool):
-        if user.is_superuser:
-            return queryset
-        icss = permissions.icss_administered_by(user)
-        return queryset.filter(Q(ics__in=icss) | Q(place__ics__in=icss)).distinct()
+        return queryset.filter(pk__in=permissions.memberships_managed_by(user).values("pk"))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "user" and not request.user.is_superuser:
-            # Users new to the system, and those already in the administrator's ICS; no one else's staff.
-            icss = permissions.icss_administered_by(request.user)
-            kwargs["queryset"] = (
-                get_user_model()
-                .objects.filter(
-                    Q(memberships__isnull=True) | Q(memberships__ics__in=icss) | Q(memberships__place__ics__in=icss)
-                )
-                .distinct()
-            )
+        if db_field.name == "user":
+            kwargs["queryset"] = permissions.users_assignable_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

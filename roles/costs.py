@@ -20,6 +20,11 @@ from decimal import ROUND_HALF_UP, Decimal
 PENNY = Decimal("0.01")
 SESSIONS_PER_WTE = Decimal(10)
 
+# The years the product plans for: financial years 2000/01 to 2099/00, so dates from 1 April 2000 to
+# 31 March 2100. Anything outside is a typing slip (0001-01-01, 9999-12-31) and is refused with a message.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+EARLIEST_DATE, LATEST_DATE = dt.date(FIRST_YEAR, 4, 1), dt.date(LAST_YEAR + 1, 3, 31)
+
 
 def to_pennies(amount: Decimal) -> Decimal:
     return amount.quantize(PENNY, rounding=ROUND_HALF_UP)
@@ -52,14 +57,19 @@ class FinancialYear:
 
     @classmethod
     def parse(cls, text: str) -> FinancialYear:
-        """Read "2022", "2022/23" or "2022-23"; raise ValueError naming the accepted forms."""
+        """Read "2022", "2022/23" or "2022-23" between 2000 and 2099; raise ValueError naming the accepted forms."""
         cleaned = (text or "").strip().replace("-", "/")
         head, _, tail = cleaned.partition("/")
-        if not head.isdigit() or len(head) != 4:
-            raise ValueError(f"{text!r} is not a financial year (use 2022 or 2022/23).")
+        shown = cleaned[:20] + ("…" if len(cleaned) > 20 else "")
+        if not (head.isascii() and head.isdigit() and len(head) == 4):
+            raise ValueError(f"“{shown}” is not a financial year (use 2022 or 2022/23).")
         year = cls(int(head))
         if tail and tail not in (str(year.start_year + 1)[-2:], str(year.start_year + 1)):
-            raise ValueError(f"{text!r} is not a financial year (use 2022 or 2022/23).")
+            raise ValueError(f"“{shown}” is not a financial year (use 2022 or 2022/23).")
+        if not FIRST_YEAR <= year.start_year <= LAST_YEAR:
+            raise ValueError(
+                f"{year} is outside the years this service plans for: choose a year from {FIRST_YEAR} to {LAST_YEAR}."
+            )
         return year
 
     @property

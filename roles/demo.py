@@ -13,7 +13,9 @@ the 0.2 WTE per LCP of the SEL pack, and for three broad roles; 1 for the others
 interim sessions split between leads; a two-year fixed term to 31 March 2024 for the new roles;
 which roles had been filled by 4 April 2022 and the later start dates of the rest; a second advert
 round (4 to 22 April 2022) for the roles still advertised; appointees' names (not given); the functions
-each role serves; the CPLG Chair's dates (1 April 2023 to 31 March 2026) and its rate (£16,400).
+each role serves; the wording of role descriptions the papers do not quote (composed from the
+paper's principles in `role_description`); the CPLG Chair's dates (1 April 2023 to 31 March 2026)
+and its rate (£16,400).
 """
 
 from __future__ import annotations
@@ -345,6 +347,17 @@ DEMO_USERS = [
 ]
 
 
+def role_description(title: str, sessions: str) -> str:
+    """A place role's description in the paper's words, for roles whose description the paper does not quote."""
+    plural = "" if sessions == "1" else "s"
+    return (
+        f"Leads {title} for the Bexley Local Care Partnership, with {sessions} session{plural} a week of protected "
+        "time: works in an embedded way with the relevant groups to deliver improvement and transformation rather "
+        "than governance and oversight, and is open to clinical and care professionals from the local Bexley system "
+        "where the role's type allows (Bexley proposals, Borough Strategic Board, 27 Jan 2022)."
+    )
+
+
 class Loader:
     """Creates what is missing and leaves existing rows alone, so it can run on every start.
 
@@ -380,6 +393,10 @@ class Loader:
         role.advert_rounds.all().delete()
         RoleMove.objects.create(
             role=role,
+            place=role.place,
+            role_title=role.title,
+            action=RoleMove.Action.CREATED,
+            version=role.version,
             from_status="",
             to_status=role.status,
             at=AS_AT,
@@ -479,7 +496,7 @@ class Loader:
                     "status": status,
                     "template_role": templates[template] if template else None,
                     "variation_reason": reason,
-                    "description": description,
+                    "description": description or role_description(title, sessions),
                     "description_signed_off_on": None if status == S.PROPOSED else SIGNED_OFF,
                 },
                 {"functions": self.fns(functions), "eligible_professions": clinical if role_type == C else []},

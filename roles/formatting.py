@@ -25,3 +25,31 @@ def sessions(value):
 def day(value: dt.date) -> str:
     """4 Apr 2022, as the pages write a date (the `date:"j M Y"` of the templates)."""
     return f"{value.day} {value:%b %Y}"
+
+
+def field_value(field, value) -> str:
+    """A model field's value as the pages write it, for audit rows and history: "2" sessions,
+    "£16,400.00", "4 Apr 2022", a related row's name, "Yes"/"No", a document's file name; "—" for none.
+    `value` is what the field holds (a related object, a list of them for a many-to-many)."""
+    from django.db import models
+
+    if value is None or value == "" or value is False and isinstance(field, models.FileField):
+        return "—"
+    if field.many_to_many:
+        return ", ".join(sorted(str(item) for item in value)) or "—"
+    if field.is_relation:
+        return str(value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.BooleanField):
+        return "Yes" if value else "No"
+    if isinstance(field, models.DateField):
+        return day(value)
+    if field.name == "sessions_per_week":
+        return sessions(value)
+    if isinstance(field, models.DecimalField) and "£" in str(field.verbose_name):
+        return money(value)
+    if isinstance(field, models.FileField):
+        return str(getattr(value, "name", value) or "").rsplit("/", 1)[-1] or "—"
+    text = str(value)
+    return text if len(text) <= 300 else text[:299] + "…"

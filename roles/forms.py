@@ -4,14 +4,43 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 
-from .models import Place, Profession, Role, RoleStatus, RoleType, TemplateRole
-from .services import MoveDetails
+from .models import MOVE_NEEDS, Place, Role, RoleStatus, TemplateRole, plausible_date, professions_problem
+from .services import EDITABLE_FIELDS, MoveDetails
 
-MAX_DOCUMENT_BYTES = 10_000_000
 ISO_DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
-class RoleForm(forms.ModelForm):
+def date_field(label: str) -> forms.DateField:
+    """An optional date, refused outside the years the product plans for."""
+    return forms.DateField(required=False, widget=ISO_DATE, label=label, validators=[plausible_date])
+
+
+class RoleRules:
+    """What the browser's role form and the admin's share: the version the form was loaded from,
+    the rules that need the professions as well as the role (the model's own `clean` has the rest),
+    and the values handed to `roles.services`. Rules are written once, in `roles.models`."""
+
+    def add_version_field(self):
+        if self.instance.pk:
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput,
+                min_value=1,
+                initial=self.instance.version,
+                error_messages={"required": "This form is out of date: reload the page and make your change again."},
+            )
+
+    def clean_professions(self, cleaned: dict) -> None:
+        if "role_type" in cleaned and "eligible_professions" in self.fields:
+            problem = professions_problem(cleaned["role_type"], cleaned.get("eligible_professions") or [])
+            if problem:
+                self.add_error("eligible_professions", problem)
+
+    def service_values(self) -> dict:
+        """The edited fields' cleaned values, for `role_create` / `role_edit`."""
+        return {name: value for name, value in self.cleaned_data.items() if name in EDITABLE_FIELDS}
+
+
+class RoleForm(RoleRules, forms.ModelForm):
     """Create or edit a role in one place. The place comes from the URL, never from the form;
     the status moves only through the workflow, so it is not a field here."""
 
@@ -62,6 +91,7 @@ class RoleForm(forms.ModelForm):
         if not self.instance.pk:
             self.fields["rate_per_session"].initial = place.ics.default_session_rate
         self.fields["sessions_per_week"].widget.attrs.update({"min": "0.01", "max": "10", "step": "0.01"})
+        self.add_version_field()
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -95,35 +125,12 @@ class RoleForm(forms.ModelForm):
         )
         if "override_reason" in self.fields:
             self.helper.layout.append(Fieldset("Budget", "override_reason"))
-
-    def clean_description_document(self):
-        document = self.cleaned_data.get("description_document")
-        if document and getattr(document, "size", 0) > MAX_DOCUMENT_BYTES:
-            raise forms.ValidationError(
-                f"The document is {document.size / 1_000_000:.1f} MB; the limit is "
-                f"{MAX_DOCUMENT_BYTES // 1_000_000} MB. Save it as a smaller PDF and attach that."
-            )
-        return document
+        if "version" in self.fields:
+            self.helper.layout.append("version")
 
     def clean(self):
         cleaned = super().clean()
-        role_type = cleaned.get("role_type")
-        professions = cleaned.get("eligible_professions") or Profession.objects.none()
-        if role_type == RoleType.CLINICAL:
-            others = [p.name for p in professions if not p.is_clinical]
-            if others:
-                self.add_error(
-                    "eligible_professions",
-                    f"A Clinical role is open to clinicians only: untick {', '.join(others)}, "
-                    "or make the role Clinical / Care.",
-                )
-        if cleaned.get("description_signed_off_on") and not (
-            cleaned.get("description") or cleaned.get("description_document") or self.instance.description_document
-        ):
-            self.add_error(
-                "description_signed_off_on",
-                "A sign-off date needs a role description: write it or attach the document first.",
-            )
+        self.clean_professions(cleaned)
         return cleaned
 
 
@@ -136,16 +143,30 @@ class ReasonForm(forms.Form):
     )
 
 
-class MoveForm(forms.Form):
-    """The data one move asks for. Types only: the rules are the service's."""
+class RoleReasonForm(ReasonForm):
+    """Why a role differs from the template: an edit of one field, so it carries the role's version."""
 
-    expected_status = forms.CharField(widget=forms.HiddenInput)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={"required": "This form is out of date: reload the page and write the reason again."},
+    )
+
+
+class MoveForm(forms.Form):
+    """The data one move asks for (`MOVE_NEEDS` says which). Types only: the rules are the service's."""
+
+    expected_status = forms.ChoiceField(
+        widget=forms.HiddenInput,
+        choices=RoleStatus.choices,
+        error_messages={"invalid_choice": "The form named an unknown state for the role: reload the page."},
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
-    opens_on = forms.DateField(required=False, widget=ISO_DATE, label="Advert opens on")
-    closes_on = forms.DateField(required=False, widget=ISO_DATE, label="Applications close on")
+    opens_on = date_field("Advert opens on")
+    closes_on = date_field("Applications close on")
     appointee_name = forms.CharField(required=False, max_length=200, label="Appointee")
-    contract_start = forms.DateField(required=False, widget=ISO_DATE, label="Contract starts on")
-    contract_end = forms.DateField(required=False, widget=ISO_DATE, label="Contract ends on")
+    contract_start = date_field("Contract starts on")
+    contract_end = date_field("Contract ends on")
     board_decision = forms.CharField(required=False, max_length=300, label="Board decision reference")
     override_reason = forms.CharField(
         required=False,
@@ -155,17 +176,11 @@ class MoveForm(forms.Form):
         help_text="ICS administrators only: leave empty unless the move was refused for budget and you must go on.",
     )
 
-    FIELDS_FOR = {
-        RoleStatus.APPROVED: ["board_decision"],
-        RoleStatus.ADVERTISED: ["opens_on", "closes_on"],
-        RoleStatus.CONTRACTED: ["appointee_name", "contract_start", "contract_end"],
-    }
-
-    def __init__(
-        self, *args, to: str, may_override: bool, reason_required: bool, with_expected_status: bool = True, **kwargs
-    ):
+    def __init__(self, *args, to: str, may_override: bool, with_expected_status: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        wanted = {"reason", *self.FIELDS_FOR.get(to, [])}
+        needs = MOVE_NEEDS[to]
+        reason_required = needs.reason == "required"
+        wanted = {"reason", *needs.details}
         if with_expected_status:
             wanted.add("expected_status")
         if may_override:
@@ -174,7 +189,11 @@ class MoveForm(forms.Form):
             if name not in wanted:
                 del self.fields[name]
         self.fields["reason"].required = reason_required
-        self.fields["reason"].label = "Reason" + ("" if reason_required else " (optional)")
+        self.fields["reason"].label = {
+            "required": "Reason",
+            "optional": "Reason (optional)",
+            "if early": "Reason (needed if it ends before its end date)",
+        }[needs.reason]
         self.helper = FormHelper()
         self.helper.form_tag = False
 
@@ -195,8 +214,8 @@ class BulkMoveForm(forms.Form):
     )
     to = forms.ChoiceField(label="Move them to")
     reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    opens_on = forms.DateField(required=False, widget=ISO_DATE, label="Advert opens on (to advertise)")
-    closes_on = forms.DateField(required=False, widget=ISO_DATE, label="Applications close on (to advertise)")
+    opens_on = date_field("Advert opens on (to advertise)")
+    closes_on = date_field("Applications close on (to advertise)")
     board_decision = forms.CharField(required=False, max_length=300, label="Board decision reference (to approve)")
     override_reason = forms.CharField(required=False, max_length=2000, label="Override the budget guard because…")
 

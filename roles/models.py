@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .costs import Cost, FinancialYear, annual_pay, cost_in_year, wte
+from .costs import EARLIEST_DATE, FIRST_YEAR, LAST_YEAR, LATEST_DATE, Cost, FinancialYear, annual_pay, cost_in_year, wte
+from .documents import validate_document
+from .formatting import day
+
+
+def plausible_date(value) -> None:
+    """Refuse a date outside the years the product plans for (a typing slip such as 0001-01-01)."""
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            f"{day(value)} is outside the years this service plans for: give a date between "
+            f"{day(EARLIEST_DATE)} and {day(LATEST_DATE)} (type it as DD/MM/YYYY).",
+            code="implausible_date",
+        )
+
+
+def in_window(field: str) -> Q:
+    """The database's copy of `plausible_date` for a nullable date column."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": EARLIEST_DATE, f"{field}__lte": LATEST_DATE})
 
 
 class ICS(models.Model):
@@ -31,6 +49,7 @@ class ICS(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
         help_text="What one session a week costs for a year; £16,400 in South East London.",
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "ICS"
@@ -60,6 +79,7 @@ class Place(models.Model):
         default=False,
         help_text="Roles need a board decision reference before they can be approved.",
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["ics__name", "is_system_wide", "name"]
@@ -114,12 +134,13 @@ class RoleType(models.TextChoices):
 class TemplateRole(models.Model):
     """A place role the ICS recommends (Table 1 of the Bexley paper)."""
 
-    ics = models.ForeignKey(ICS, on_delete=models.CASCADE, related_name="template_roles", verbose_name="ICS")
+    ics = models.ForeignKey(ICS, on_delete=models.PROTECT, related_name="template_roles", verbose_name="ICS")
     title = models.CharField(max_length=200)
     role_type = models.CharField("type", max_length=20, choices=RoleType.choices)
     functions = models.ManyToManyField(Function, blank=True, related_name="template_roles")
     notes = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords(m2m_fields=[functions])
 
     class Meta:
         ordering = ["ics__name", "order", "title"]
@@ -190,21 +211,41 @@ MOVES: dict[str, frozenset[str]] = {
     S_.ON_HOLD: frozenset({RESUME, S_.WITHDRAWN}),
     S_.WITHDRAWN: frozenset(),
 }
-# Moves that must say why.
-REASON_REQUIRED = frozenset({S_.ON_HOLD, S_.WITHDRAWN, S_.NOT_APPOINTED})
-# What a move to each state is called on a button.
-MOVE_LABELS = {
-    S_.APPROVED: "Approve",
-    S_.ADVERTISED: "Advertise",
-    S_.SHORTLISTING: "Start shortlisting",
-    S_.INTERVIEWING: "Start interviews",
-    S_.OFFERED: "Make an offer",
-    S_.CONTRACTED: "Record the contract",
-    S_.IN_POST: "In post",
-    S_.ENDED: "End",
-    S_.NOT_APPOINTED: "Not appointed",
-    S_.ON_HOLD: "Put on hold",
-    S_.WITHDRAWN: "Withdraw",
+
+
+@dataclass(frozen=True)
+class MoveNeeds:
+    """What a move to one state asks of the person making it. The move form asks for exactly this,
+    the board offers one-click buttons only where it asks for nothing, the admin action's page asks
+    for the same, and `roles.services` refuses a move that lacks it."""
+
+    label: str  # what the button says
+    details: tuple[str, ...] = ()  # the `MoveDetails` fields the move needs
+    reason: str = "optional"  # "required", "optional", or "if early" (ending before the end date)
+    one_at_a_time: str = ""  # why it is never part of a bulk move (each role needs its own details)
+
+    @property
+    def asks_for_nothing(self) -> bool:
+        return not self.details and self.reason == "optional"
+
+
+MOVE_NEEDS: dict[str, MoveNeeds] = {
+    S_.PROPOSED: MoveNeeds("Resume as proposed"),  # only back from on hold: nothing else returns to proposed
+    S_.APPROVED: MoveNeeds("Approve", details=("board_decision",)),
+    S_.ADVERTISED: MoveNeeds("Advertise", details=("opens_on", "closes_on")),
+    S_.SHORTLISTING: MoveNeeds("Start shortlisting"),
+    S_.INTERVIEWING: MoveNeeds("Start interviews"),
+    S_.OFFERED: MoveNeeds("Make an offer"),
+    S_.CONTRACTED: MoveNeeds(
+        "Record the contract",
+        details=("appointee_name", "contract_start", "contract_end"),
+        one_at_a_time="Record contracts one role at a time: each needs its own appointee and dates.",
+    ),
+    S_.IN_POST: MoveNeeds("In post"),
+    S_.ENDED: MoveNeeds("End", reason="if early"),
+    S_.NOT_APPOINTED: MoveNeeds("Not appointed", reason="required"),
+    S_.ON_HOLD: MoveNeeds("Put on hold", reason="required"),
+    S_.WITHDRAWN: MoveNeeds("Withdraw", reason="required"),
 }
 
 
@@ -282,23 +323,25 @@ class Role(models.Model):
         validators=[MinValueValidator(Decimal("0.01"), "The rate per session must be more than £0.")],
         help_text="What one session a week costs for a year (£16,400 is the SEL standard rate).",
     )
-    start_date = models.DateField(help_text="Planned until a contract is signed.")
+    start_date = models.DateField(help_text="Planned until a contract is signed.", validators=[plausible_date])
     end_date = models.DateField(
-        null=True, blank=True, help_text="Fixed-term end; leave empty if the role has no end date yet."
+        null=True,
+        blank=True,
+        validators=[plausible_date],
+        help_text="Fixed-term end; leave empty if the role has no end date yet.",
     )
     description = models.TextField("role description", blank=True)
     description_document = models.FileField(
         "role description document",
         upload_to="role-descriptions/%Y/",
         blank=True,
-        validators=[
-            FileExtensionValidator(
-                ["pdf", "doc", "docx", "odt", "rtf", "txt"],
-                "Attach the role description as PDF, Word (.doc, .docx), OpenDocument (.odt), RTF or text.",
-            )
-        ],
+        max_length=200,
+        validators=[validate_document],
+        help_text="PDF, Word (.doc, .docx), OpenDocument (.odt), RTF or plain text, up to 10 MB.",
     )
-    description_signed_off_on = models.DateField("role description signed off on", null=True, blank=True)
+    description_signed_off_on = models.DateField(
+        "role description signed off on", null=True, blank=True, validators=[plausible_date]
+    )
     eligible_professions = models.ManyToManyField(
         Profession,
         blank=True,
@@ -307,7 +350,7 @@ class Role(models.Model):
     )
     template_role = models.ForeignKey(
         TemplateRole,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="roles",
@@ -339,16 +382,24 @@ class Role(models.Model):
         default=False,
         help_text="E.g. Urgent Care lead and Safeguarding GP, which continued past 31 March 2022.",
     )
-    history = HistoricalRecords(excluded_fields=["updated_at", "created_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "created_at", "version"])
     predates_ics_model = models.BooleanField(
         "predates the ICS model",
         default=False,
         help_text="A contract from before the ICS template (e.g. a CCG clinical lead); not compared with the template.",
     )
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Goes up by one with every edit and move; an edit form loaded from an older version is stale.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = RoleQuerySet.as_manager()
+
+    # Written only by the workflow's moves (`roles.services.role_move`), never by an edit.
+    MOVE_FIELDS = frozenset({"status", "held_from", "appointee_name"})
 
     class Meta:
         ordering = ["place__name", "title"]
@@ -362,6 +413,12 @@ class Role(models.Model):
                 name="role_ends_after_it_starts",
             ),
             models.CheckConstraint(condition=Q(rate_per_session__gt=0), name="role_rate_positive"),
+            models.CheckConstraint(
+                condition=Q(start_date__gte=EARLIEST_DATE, start_date__lte=LATEST_DATE)
+                & in_window("end_date")
+                & in_window("description_signed_off_on"),
+                name="role_dates_plausible",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -371,14 +428,19 @@ class Role(models.Model):
         return reverse("roles:role_detail", kwargs={"place": self.place.slug, "pk": self.pk})
 
     def clean(self):
+        """The rules of a role's own columns; `role_problems` adds those that need its professions."""
         errors = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = (
-                f"The end date ({self.end_date:%d/%m/%Y}) is before the start date "
-                f"({self.start_date:%d/%m/%Y}): move one of them."
+                f"The end date ({day(self.end_date)}) is before the start date ({day(self.start_date)}): "
+                "move one of them."
             )
         if self.template_role_id and self.place_id and self.template_role.ics_id != self.place.ics_id:
             errors["template_role"] = "Choose a template role from this place's own ICS."
+        if self.description_signed_off_on and not (self.description.strip() or self.description_document):
+            errors["description_signed_off_on"] = (
+                "A sign-off date needs a role description: write it or attach the document first."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -404,7 +466,7 @@ class Role(models.Model):
             return f"Resume ({RoleStatus(to).label.lower()})"
         if self.status == RoleStatus.NOT_APPOINTED and to == RoleStatus.ADVERTISED:
             return "Re-advertise"
-        return MOVE_LABELS[to]
+        return MOVE_NEEDS[to].label
 
     def cost_in(self, year: FinancialYear, on_cost_percent: Decimal = Decimal(0)) -> Cost:
         return cost_in_year(
@@ -418,6 +480,21 @@ class Role(models.Model):
 
     def runs_in(self, year: FinancialYear) -> bool:
         return year.days_overlapping(self.start_date, self.end_date) > 0
+
+
+def professions_problem(role_type: str, professions) -> str | None:
+    """What is wrong with opening a role of `role_type` to `professions`, if anything.
+
+    A Clinical role is for clinicians only; Care and Clinical / Care roles are open to any profession.
+    """
+    if role_type == RoleType.CLINICAL:
+        others = sorted(p.name for p in professions if not p.is_clinical)
+        if others:
+            return (
+                f"A Clinical role is open to clinicians only: untick {', '.join(others)}, "
+                "or make the role Clinical / Care."
+            )
+    return None
 
 
 def normalise_title(title: str) -> str:
@@ -441,10 +518,10 @@ class AdvertRound(models.Model):
         NOT_APPOINTED = "not_appointed", "Not appointed"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
-    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="advert_rounds")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="advert_rounds")
     number = models.PositiveSmallIntegerField()
-    opens_on = models.DateField("opens on")
-    closes_on = models.DateField("closes on")
+    opens_on = models.DateField("opens on", validators=[plausible_date])
+    closes_on = models.DateField("closes on", validators=[plausible_date])
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -462,9 +539,25 @@ class AdvertRound(models.Model):
 
 
 class RoleMove(models.Model):
-    """The audit trail of the workflow: every move, who made it, when, from, to and why."""
+    """The audit trail of a role: its creation, every move and edit, and its deletion.
 
-    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="moves")
+    Who, when, from, to, why, what changed (edits: each field's old and new value, as people read
+    them), and any override of the budget guard. The row names the role's place and title itself,
+    so that it outlives the role: deleting a (still proposed) role leaves its trail and a "deleted"
+    row; a role that has left "proposed" cannot be deleted at all.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        MOVED = "moved", "Moved"
+        EDITED = "edited", "Edited"
+        DELETED = "deleted", "Deleted"
+
+    role = models.ForeignKey(Role, on_delete=models.SET_NULL, null=True, blank=True, related_name="moves")
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="role_audit")
+    role_title = models.CharField("role", max_length=200)
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.MOVED)
+    version = models.PositiveIntegerField(default=1, help_text="The role's version after this change.")
     from_status = models.CharField(max_length=20, choices=RoleStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=RoleStatus.choices)
     by = models.ForeignKey(
@@ -473,24 +566,41 @@ class RoleMove(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     reason = models.TextField(blank=True)
     budget_override = models.TextField(
-        blank=True, help_text="An ICS administrator's reason for moving past the budget guard."
+        blank=True, help_text="An ICS administrator's reason for going past the budget guard."
     )
-    details = models.JSONField(default=dict, blank=True, help_text="What the move recorded: dates, appointee.")
+    details = models.JSONField(
+        default=dict, blank=True, help_text="What the change recorded: dates, appointee, or the fields edited."
+    )
 
     class Meta:
+        verbose_name = "audit row"
         ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["role", "-at"], name="rolemove_role_latest")]
 
     def __str__(self) -> str:
-        start = RoleStatus(self.from_status).label if self.from_status else "created"
-        return f"{self.role}: {start} → {self.get_to_status_display()}"
+        if self.action == self.Action.MOVED:
+            start = RoleStatus(self.from_status).label if self.from_status else "created"
+            return f"{self.role_title}: {start} → {self.get_to_status_display()}"
+        return f"{self.role_title}: {self.get_action_display().lower()}"
+
+    @property
+    def changes(self) -> list[dict]:
+        """An edit's changes: [{"field": "sessions per week", "old": "1", "new": "2"}, ...]."""
+        return self.details.get("changes", []) if isinstance(self.details, dict) else []
+
+    @property
+    def move_details(self) -> dict:
+        """What a move recorded (dates, appointee), without an edit's list of changes."""
+        return {k: v for k, v in self.details.items() if k != "changes"} if isinstance(self.details, dict) else {}
 
 
 class TemplateOmission(models.Model):
     """A template role a place chose not to adopt, and why."""
 
-    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="template_omissions")
-    template_role = models.ForeignKey(TemplateRole, on_delete=models.CASCADE, related_name="omissions")
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="template_omissions")
+    template_role = models.ForeignKey(TemplateRole, on_delete=models.PROTECT, related_name="omissions")
     reason = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["place", "template_role"], name="omission_unique_per_place")]
@@ -504,7 +614,10 @@ class Budget(models.Model):
 
     place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="budgets")
     financial_year = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        validators=[
+            MinValueValidator(FIRST_YEAR, f"Give a financial year from {FIRST_YEAR} to {LAST_YEAR}."),
+            MaxValueValidator(LAST_YEAR, f"Give a financial year from {FIRST_YEAR} to {LAST_YEAR}."),
+        ],
         help_text="The year the financial year starts in: 2022 means 1 April 2022 to 31 March 2023.",
     )
     amount = models.DecimalField(
@@ -534,6 +647,7 @@ class Budget(models.Model):
         help_text="Employer costs (NI, pension) added on top of pay.",
     )
     notes = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["place__name", "-financial_year"]
@@ -571,9 +685,10 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     kind = models.CharField(max_length=20, choices=AccessKind.choices)
     ics = models.ForeignKey(
-        ICS, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships", verbose_name="ICS"
+        ICS, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships", verbose_name="ICS"
     )
-    place = models.ForeignKey(Place, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships")
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships")
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [

@@ -16,6 +16,7 @@ answers 403 to a change. Overriding the budget guard is for ICS administrators o
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from .models import ICS, AccessKind, Membership, Place
@@ -100,6 +101,31 @@ def may_use_admin(user) -> bool:
     if not (getattr(user, "is_authenticated", False) and user.is_active and user.is_staff):
         return False
     return user.is_superuser or any(m.kind in ADMIN_SITE_KINDS for m in _memberships(user))
+
+
+def memberships_managed_by(user) -> QuerySet[Membership]:
+    """The memberships an ICS administrator may see and change: those scoped to their ICS or its places."""
+    if getattr(user, "is_superuser", False):
+        return Membership.objects.all()
+    icss = icss_administered_by(user)
+    return Membership.objects.filter(Q(ics__in=icss) | Q(place__ics__in=icss))
+
+
+def users_assignable_by(user):
+    """Users an administrator may give access to: people new to the system, and those already in
+    the administrator's ICS; no other ICS's staff."""
+    users = get_user_model().objects.all()
+    if getattr(user, "is_superuser", False):
+        return users
+    icss = icss_administered_by(user)
+    return users.filter(
+        Q(memberships__isnull=True) | Q(memberships__ics__in=icss) | Q(memberships__place__ics__in=icss)
+    ).distinct()
+
+
+def sets_up_icss(user) -> bool:
+    """Whether the user adds ICSs and changes reference data (functions, spatial levels, professions)."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_superuser)
 
 
 def is_ics_admin(user) -> bool:

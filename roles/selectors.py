@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from .costs import Cost, FinancialYear, peak_sessions
-from .formatting import day, money, sessions
+from .formatting import field_value, money, sessions
 from .models import (
     Budget,
     BudgetStage,
@@ -258,14 +258,14 @@ def next_key_date(role: Role, today) -> tuple[str, object]:
 
 def role_board(*, place: Place, today=None) -> list[Column]:
     """The place's roles in a column per state, with how long each has been there."""
-    from django.db.models import Max
+    from django.db.models import Max, Q
 
     today = today or timezone.localdate()
     roles = (
         Role.objects.filter(place=place)
         .select_related("place")
         .prefetch_related("advert_rounds")
-        .annotate(last_move=Max("moves__at"))
+        .annotate(last_move=Max("moves__at", filter=Q(moves__action__in=["created", "moved"])))
         .order_by("title")
     )
     columns = {status: Column(status=status, cards=[]) for status in BOARD_COLUMNS}
@@ -279,65 +279,59 @@ def role_board(*, place: Place, today=None) -> list[Column]:
     return list(columns.values())
 
 
-def role_history(role: Role) -> list[dict]:
-    """Field changes to a role, newest first: who changed what from what to what, and when.
+def role_costs(role: Role) -> list[tuple[FinancialYear, Cost]]:
+    """What a role costs in each financial year it runs (to the current year when it has no end),
+    with each year's on-cost from that year's budget."""
+    on_costs = dict(role.place.budgets.values_list("financial_year", "on_cost_percent"))
+    year = FinancialYear.containing(role.start_date)
+    last = FinancialYear.containing(role.end_date) if role.end_date else max(year, FinancialYear.current())
+    costs = []
+    while year <= last:
+        costs.append((year, role.cost_in(year, on_costs.get(year.start_year, 0))))
+        year = year.next()
+    return costs
 
-    Values are written as the rest of the product writes them (2 sessions, £16,400.00, 4 Apr 2022,
-    the spatial level's name). The workflow history shows status moves, so they are left out here.
-    """
-    hidden = {"status", "held_from", "appointee_name"}
-    records = list(role.history.select_related("history_user").order_by("history_date", "history_id"))
-    deltas = [(record, record.diff_against(previous)) for previous, record in zip(records, records[1:], strict=False)]
-    names = _related_names(c for _, delta in deltas for c in delta.changes)
+
+BUDGET_FIELDS = ("amount", "session_cap", "on_cost_percent", "notes")
+
+
+def budget_history(place: Place, limit: int = 20) -> list[dict]:
+    """Changes to a place's budgets, newest first: who, when, which year, and each figure before and
+    after (a deleted budget keeps its last figures here). One query, whatever the number of changes."""
+    records = list(
+        Budget.history.filter(place_id=place.pk).select_related("history_user").order_by("history_date", "history_id")
+    )
+    last_seen: dict[int, object] = {}
     changes = []
-    for record, delta in deltas:
+    for record in records:
+        previous = last_seen.get(record.id)
+        last_seen[record.id] = record
         rows = []
-        for change in delta.changes:
-            if change.field in hidden:
-                continue
-            field_ = Role._meta.get_field(change.field)
-            rows.append(
+        for name in BUDGET_FIELDS:
+            model_field = Budget._meta.get_field(name)
+            old = getattr(previous, name) if previous is not None else None
+            new = getattr(record, name)
+            if record.history_type == "-":
+                rows.append({"field": model_field.verbose_name, "old": field_value(model_field, new), "new": "—"})
+            elif previous is None or old != new:
+                rows.append(
+                    {
+                        "field": model_field.verbose_name,
+                        "old": field_value(model_field, old) if previous is not None else "—",
+                        "new": field_value(model_field, new),
+                    }
+                )
+        if rows:
+            changes.append(
                 {
-                    "field": field_.verbose_name,
-                    "old": _written(field_, change.old, names),
-                    "new": _written(field_, change.new, names),
+                    "at": record.history_date,
+                    "by": record.history_user,
+                    "year": FinancialYear(record.financial_year),
+                    "kind": {"+": "Set", "~": "Changed", "-": "Deleted"}[record.history_type],
+                    "changes": [row for row in rows if record.history_type != "+" or row["new"] != "—"],
                 }
             )
-        if rows:
-            changes.append({"at": record.history_date, "by": record.history_user, "changes": rows})
-    return list(reversed(changes))
-
-
-def _related_names(changes) -> dict:
-    """Names of the rows that changed foreign keys point at, one query per model."""
-    wanted = defaultdict(set)
-    for change in changes:
-        field_ = Role._meta.get_field(change.field)
-        if field_.is_relation and field_.many_to_one:
-            wanted[field_.related_model].update(v for v in (change.old, change.new) if v is not None)
-    return {(model, obj.pk): str(obj) for model, ids in wanted.items() for obj in model.objects.filter(pk__in=ids)}
-
-
-def _written(field_, value, names) -> str:
-    from django.db import models as m
-
-    if value is None or value == "":
-        return "—"
-    if field_.is_relation:
-        return names.get((field_.related_model, value), f"#{value} (deleted)")
-    if field_.choices:
-        return str(dict(field_.flatchoices).get(value, value))
-    if isinstance(field_, m.BooleanField):
-        return "Yes" if value else "No"
-    if isinstance(field_, m.DateField):
-        return day(value)
-    if field_.name == "sessions_per_week":
-        return sessions(value)
-    if field_.name == "rate_per_session":
-        return money(value)
-    if isinstance(field_, m.FileField):
-        return str(value).rsplit("/", 1)[-1]
-    return str(value)
+    return list(reversed(changes))[:limit]
 
 
 # --- The budget guard ---------------------------------------------------------------------
@@ -389,10 +383,11 @@ def budget_check(*, role: Role, stage_after: str) -> BudgetCheck:
         return check
     place = role.place
     budgets = {b.financial_year: b for b in place.budgets.all()}
+    unbudgeted = []
     for year in _years_touched(role, list(budgets)):
         budget = budgets.get(year.start_year)
         if budget is None:
-            check.warnings.append(f"{place} has no budget for {year}, so that year was not checked.")
+            unbudgeted.append(year)
             continue
         board = place_dashboard(place=place, year=year)
         mine = next((line for line in board.lines if line.role.pk == role.pk), None)
@@ -430,7 +425,25 @@ def budget_check(*, role: Role, stage_after: str) -> BudgetCheck:
                         f"{sessions(budget.session_cap)}.",
                     )
                 )
+    check.warnings = [_no_budget_warning(place, run) for run in _runs(unbudgeted)]
     return check
+
+
+def _runs(years: list[FinancialYear]) -> list[list[FinancialYear]]:
+    """Consecutive years in runs: 2023, 2024, 2026 -> [[2023, 2024], [2026]]."""
+    runs: list[list[FinancialYear]] = []
+    for year in years:
+        if runs and runs[-1][-1].next() == year:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return runs
+
+
+def _no_budget_warning(place: Place, run: list[FinancialYear]) -> str:
+    if len(run) == 1:
+        return f"{place} has no budget for {run[0]}, so that year was not checked."
+    return f"{place} has no budget for {run[0]} to {run[-1]}, so those {len(run)} years were not checked."
 
 
 # --- Template comparison ------------------------------------------------------------------

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from . import permissions, selectors, services
 from .costs import FinancialYear
 from .filters import RoleFilter
-from .forms import BulkMoveForm, MoveForm, ReasonForm, RoleForm
-from .models import REASON_REQUIRED, Role, RoleStatus, TemplateOmission, TemplateRole
+from .forms import BulkMoveForm, MoveForm, ReasonForm, RoleForm, RoleReasonForm
+from .models import MOVE_NEEDS, Role, RoleStatus, TemplateRole
 
 ROLES_PER_PAGE = 25
 
@@ -42,7 +42,12 @@ def _place_for(request, slug: str, *, edit: bool = False):
 
 
 def _place_context(request, place, **extra):
-    return {"place": place, "can_edit": permissions.can_edit_catalogue(request.user, place), **extra}
+    return {
+        "place": place,
+        "can_edit": permissions.can_edit_catalogue(request.user, place),
+        "may_set_budgets": permissions.is_ics_admin_for(request.user, place),
+        **extra,
+    }
 
 
 def bad_request(request, message: str):
@@ -82,6 +87,7 @@ def dashboard(request, place):
             board=board,
             year=year,
             years=selectors.year_choices(place, year),
+            budget_history=selectors.budget_history(place),
         ),
     )
 
@@ -112,22 +118,17 @@ def role_list(request, place):
 def role_detail(request, place, pk):
     place = _place_for(request, place)
     role = get_object_or_404(Role.objects.filter(place=place).for_listing(), pk=pk)
-    moves = role.moves.select_related("by").all()
-    rounds = role.advert_rounds.all()
-    history = selectors.role_history(role)
-    movable = _moves_for(request.user, place, role)
-    on_costs = dict(place.budgets.values_list("financial_year", "on_cost_percent"))
-    year = FinancialYear.containing(role.start_date)
-    last = FinancialYear.containing(role.end_date) if role.end_date else max(year, FinancialYear.current())
-    costs = []
-    while year <= last:
-        costs.append((year, role.cost_in(year, on_costs.get(year.start_year, 0))))
-        year = year.next()
     return render(
         request,
         "roles/role_detail.html",
         _place_context(
-            request, place, role=role, costs=costs, moves=moves, rounds=rounds, history=history, movable=movable
+            request,
+            place,
+            role=role,
+            costs=selectors.role_costs(role),
+            audit=role.moves.select_related("by").all(),
+            rounds=role.advert_rounds.all(),
+            movable=_moves_for(request.user, place, role),
         ),
     )
 
@@ -145,27 +146,70 @@ def role_edit(request, place, pk):
 def _role_form(request, place, role):
     may_override = permissions.is_ics_admin_for(request.user, place)
     form = RoleForm(request.POST or None, request.FILES or None, instance=role, place=place, may_override=may_override)
-    status = 200
+    status, meanwhile = 200, []
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                saved = services.role_save(
-                    role=form.save(commit=False),
-                    by=request.user,
-                    override_reason=form.cleaned_data.get("override_reason", ""),
-                    save_m2m=form.save_m2m,
-                )
-            except services.MoveError as error:
+                if role is None:
+                    saved = services.role_create(place=place, values=form.service_values(), by=request.user)
+                else:
+                    saved = services.role_edit(
+                        role=role,
+                        values=form.service_values(),
+                        version=form.cleaned_data["version"],
+                        by=request.user,
+                        override_reason=form.cleaned_data.get("override_reason", ""),
+                    )
+            except services.StaleEdit as stale:
+                messages.error(request, stale.message)
+                meanwhile, status = stale.meanwhile, stale.status
+                form = _form_at_version(form, stale)
+            except services.RoleInvalid as invalid:
+                for name, problems in invalid.errors.items():
+                    for problem in problems:
+                        form.add_error(name if name in form.fields else None, problem)
+            except services.ChangeRefused as error:
                 _error_message(request, error)
                 status = error.status
             else:
-                what = "saved" if role else "added as a proposed role"
-                messages.success(request, f"“{saved.title}” was {what}.")
-                for warning in saved.budget_warnings:
+                if role is None:
+                    messages.success(request, f"“{saved.role.title}” was added as a proposed role.")
+                elif saved.audit is None:
+                    messages.info(request, f"Nothing was changed in “{saved.role.title}”.")
+                else:
+                    messages.success(request, f"“{saved.role.title}” was saved.")
+                for warning in saved.warnings:
                     messages.warning(request, warning)
-                return redirect(saved)
-    return render(request, "roles/role_form.html", _place_context(request, place, form=form, role=role), status=status)
+                return redirect(saved.role)
+    return render(
+        request,
+        "roles/role_form.html",
+        _place_context(request, place, form=form, role=role, meanwhile=meanwhile),
+        status=status,
+    )
+
+
+def _form_at_version(form, stale: services.StaleEdit):
+    """The same form with the user's entries, now carrying the role's current version, and each
+    field where the entries differ from the role as it is now marked with what saving would do:
+    saving again is a choice made after seeing what changed meanwhile."""
+    data = form.data.copy()
+    data["version"] = str(stale.role.version)
+    again = type(form)(
+        data,
+        form.files,
+        instance=Role.objects.get(pk=form.instance.pk),
+        place=form.instance.place,
+        may_override="override_reason" in form.fields,
+    )
+    again.is_valid()
+    for name, difference in stale.differences.items():
+        if name in again.fields:
+            again.add_error(
+                name, f"Now “{difference['now']}”: saving again makes it “{difference['yours']}”, as in your form."
+            )
+    return again
 
 
 def _error_message(request, error):
@@ -182,35 +226,48 @@ def template_comparison(request, place):
 def role_variation_reason(request, place, pk):
     place = _place_for(request, place, edit=True)
     role = get_object_or_404(Role.objects.filter(place=place), pk=pk)
-    return _save_reason(request, place, role, "variation_reason", role.title)
+    form = RoleReasonForm(request.POST)
+
+    def save(data):
+        return services.role_edit(
+            role=role, values={"variation_reason": data["reason"]}, version=data["version"], by=request.user
+        )
+
+    return _save_reason(request, place, form, role.title, save)
 
 
 @require_POST
 def omission_reason(request, place, template_pk):
     place = _place_for(request, place, edit=True)
     template = get_object_or_404(TemplateRole.objects.filter(ics=place.ics), pk=template_pk)
-    if Role.objects.filter(place=place, template_role=template).exclude(status=RoleStatus.WITHDRAWN).exists():
-        messages.error(
-            request, f"{place} has adopted “{template}”, so there is no reason for not adopting it to record."
-        )
-        return redirect("roles:template_comparison", place.slug)
-    omission = TemplateOmission.objects.filter(place=place, template_role=template).first()
-    omission = omission or TemplateOmission(place=place, template_role=template)
-    return _save_reason(request, place, omission, "reason", template.title)
-
-
-def _save_reason(request, place, obj, field: str, title: str):
     form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, f"The reason for “{title}” was not saved: {' '.join(form.errors['reason'])}")
-        comparison = selectors.template_comparison(place=place)
-        return render(
-            request, "roles/template_comparison.html", _place_context(request, place, comparison=comparison), status=400
+
+    def save(data):
+        return services.omission_reason_save(
+            place=place, template_role=template, reason=data["reason"], by=request.user
         )
-    setattr(obj, field, form.cleaned_data["reason"].strip())
-    obj.save()
-    messages.success(request, f"The reason for “{title}” was saved.")
-    return redirect(reverse("roles:template_comparison", args=[place.slug]) + f"#row-{title_anchor(title)}")
+
+    return _save_reason(request, place, form, template.title, save)
+
+
+def _save_reason(request, place, form, title: str, save):
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except services.ChangeRefused as error:
+            _error_message(request, error)
+            status = error.status
+        else:
+            messages.success(request, f"The reason for “{title}” was saved.")
+            return redirect(reverse("roles:template_comparison", args=[place.slug]) + f"#row-{title_anchor(title)}")
+    else:
+        problems = " ".join(e for errors in form.errors.values() for e in errors)
+        messages.error(request, f"The reason for “{title}” was not saved: {problems}")
+        status = 400
+    comparison = selectors.template_comparison(place=place)
+    return render(
+        request, "roles/template_comparison.html", _place_context(request, place, comparison=comparison), status=status
+    )
 
 
 def title_anchor(title: str) -> str:
@@ -253,7 +310,7 @@ def _moves_for(user, place, role) -> list[dict]:
         {
             "to": to,
             "label": role.move_label(to),
-            "quick": not (to in REASON_REQUIRED or to in MoveForm.FIELDS_FOR or to == RoleStatus.ENDED),
+            "quick": MOVE_NEEDS[to].asks_for_nothing,
         }
         for to in role.allowed_moves()
         if permissions.may_move(user, place, to)
@@ -263,8 +320,8 @@ def _moves_for(user, place, role) -> list[dict]:
 def role_move(request, place, pk, to):
     place = _place_for(request, place)
     role = get_object_or_404(Role.objects.filter(place=place).select_related("place__ics"), pk=pk)
-    if to not in RoleStatus.values:
-        raise Http404("There is no such state.")
+    if to not in MOVE_NEEDS:
+        raise Http404("There is no such move: a role can be moved to " + ", ".join(MOVE_NEEDS) + ".")
     if not permissions.may_move(request.user, place, to):
         raise PermissionDenied(f"Your account may not move {place}'s roles to “{RoleStatus(to).label}”.")
     may_override = permissions.is_ics_admin_for(request.user, place)
@@ -272,7 +329,6 @@ def role_move(request, place, pk, to):
         request.POST or None,
         to=to,
         may_override=may_override,
-        reason_required=to in REASON_REQUIRED,
         initial={
             "expected_status": role.status,
             "contract_start": role.start_date,

@@ -154,12 +154,47 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}
 
 
-@pytest.fixture
-def demo(db):
-    """The seed demo data, loaded as `make run` loads it."""
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in item.fixturenames
+
+
+@pytest.fixture(scope="module")
+def _demo_for_module(request, django_db_setup, django_db_blocker):
+    """The demo data loaded once for a module, in a transaction rolled back when the module ends.
+
+    Each test's own transaction nests inside it (a savepoint), so what a test changes is undone
+    after it and the next test sees the demo as loaded. Only where every test of the module uses
+    the demo and none is transactional (the live server's cannot nest in a transaction); elsewhere
+    each test that asks for the demo loads it itself.
+    """
+    from django.db import transaction
+
     from roles.demo import Loader
 
-    Loader(password=DEMO_PASSWORD).load()
+    items = [item for item in request.session.items if item.module is request.module]
+    if any(_is_transactional(item) or "demo" not in item.fixturenames for item in items):
+        yield False
+        return
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        Loader(password=DEMO_PASSWORD).load()
+    try:
+        yield True
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(request, _demo_for_module, db):
+    """The seed demo data, loaded as `make run` loads it (once per module where it can be)."""
+    if not _demo_for_module:
+        from roles.demo import Loader
+
+        Loader(password=DEMO_PASSWORD).load()
 
 
 DEMO_PASSWORD = "test-pass-2022"

@@ -4,7 +4,18 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from roles.models import ICS, AccessKind, Budget, Membership, Place, Role, RoleType, SpatialLevel, TemplateRole
+from roles.models import (
+    ICS,
+    AccessKind,
+    Budget,
+    Membership,
+    Place,
+    Role,
+    RoleMove,
+    RoleType,
+    SpatialLevel,
+    TemplateRole,
+)
 
 PASSWORD = "factory-pass-2022"
 
@@ -51,6 +62,21 @@ class RoleFactory(factory.django.DjangoModelFactory):
     rate_per_session = Decimal("16400")
     start_date = dt.date(2022, 4, 1)
     end_date = dt.date(2023, 3, 31)
+
+
+class RoleMoveFactory(factory.django.DjangoModelFactory):
+    """An audit row made directly (as the demo snapshot does), naming its role's place and title."""
+
+    class Meta:
+        model = RoleMove
+
+    role = factory.SubFactory(RoleFactory)
+    place = factory.LazyAttribute(lambda row: row.role.place)
+    role_title = factory.LazyAttribute(lambda row: row.role.title)
+    action = factory.LazyAttribute(lambda row: RoleMove.Action.MOVED if row.from_status else RoleMove.Action.CREATED)
+    version = factory.LazyAttribute(lambda row: row.role.version)
+    from_status = ""
+    to_status = factory.LazyAttribute(lambda row: row.role.status)
 
 
 class BudgetFactory(factory.django.DjangoModelFactory):

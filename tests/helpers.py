@@ -24,3 +24,21 @@ def form_body(form) -> dict:
         else:
             data[name] = str(value)
     return data
+
+
+def admin_form_body(response) -> dict:
+    """The POST body an admin add or change page would send unchanged: its form's values and its
+    inlines' management forms. Read-only fields (e.g. a role's status) are not in it."""
+    assert response.status_code == 200, response.status_code
+    data = form_body(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{name}"] = str(value)
+        for subform in formset.forms:
+            for name in subform.fields:
+                value = subform[name].value()
+                if value is not None and value is not False:
+                    data[subform.add_prefix(name)] = "on" if value is True else str(value)
+    data["_save"] = "Save"
+    return data

@@ -130,7 +130,7 @@ def test_reason_posts(as_user, urls, user):
     role = urls["bexley_role"]
     before = role.variation_reason
     for url in urls["reason_posts"]:
-        response = client.post(url, {"reason": "Asked for by the LCP Forum"})
+        response = client.post(url, {"reason": "Asked for by the LCP Forum", "version": role.version})
         expected = 302 if EDIT[user] in (200, 302) else EDIT[user]
         assert response.status_code == expected, url
     role.refresh_from_db()

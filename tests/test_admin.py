@@ -34,7 +34,7 @@ from tests.factories import (
     UserFactory,
     member,
 )
-from tests.helpers import form_body
+from tests.helpers import admin_form_body as change_form_data
 
 ROLE_CHANGELIST = "/admin/roles/role/"
 
@@ -83,27 +83,6 @@ def listed(response) -> list:
     """The rows of an admin changelist response."""
     assert response.status_code == 200
     return list(response.context["cl"].result_list)
-
-
-def change_form_data(response) -> dict:
-    """The POST body the admin change page would send unchanged: its form's initial values.
-
-    Read-only fields (e.g. a role's status) are not in the form and so not in the body.
-    """
-    assert response.status_code == 200
-    form = response.context["adminform"].form
-    data = form_body(form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for name, value in formset.management_form.initial.items():
-            data[f"{formset.prefix}-{name}"] = str(value)
-        for subform in formset.forms:
-            for name in subform.fields:
-                value = subform[name].value()
-                if value is not None and value is not False:
-                    data[subform.add_prefix(name)] = "on" if value is True else str(value)
-    data["_save"] = "Save"
-    return data
 
 
 # --- ICS administrator: roles -------------------------------------------------------------------

@@ -99,11 +99,13 @@ def test_place_team_member_approves_and_advertises_a_proposed_role(page: Page, l
     expect(page.locator("#advert-rounds tbody tr td")).to_have_text(["1", day(opens), day(closes), "Open"])
     trail = page.locator("#audit-trail tbody tr")
     mine = trail.filter(has_text="Bea Bexley")
-    expect(mine).to_have_count(2)
-    advertised, approved = mine.nth(0), mine.nth(1)  # newest first
+    expect(mine).to_have_count(3)
+    advertised, approved, edited = mine.nth(0), mine.nth(1), mine.nth(2)  # newest first
     expect(advertised.locator("td").nth(2).locator(".badge")).to_have_text(["Approved", "Advertised"])
     expect(approved.locator("td").nth(2).locator(".badge")).to_have_text(["Proposed", "Approved"])
     expect(approved).to_contain_text("Borough Strategic Board endorsed the role set")
+    expect(edited.locator("td").nth(2)).to_have_text("Edited")
+    expect(edited).to_contain_text(f"Role description signed off on: — → {day(signed_off)}")
     screenshot(page, "workflow-role-advertised")
 
     role.refresh_from_db()
@@ -112,7 +114,7 @@ def test_place_team_member_approves_and_advertises_a_proposed_role(page: Page, l
         (1, opens, closes, AdvertRound.Outcome.OPEN)
     ]
     assert list(
-        RoleMove.objects.filter(role=role, by__username="bexley-team")
+        RoleMove.objects.filter(role=role, by__username="bexley-team", action="moved")
         .order_by("at")
         .values_list("from_status", "to_status")
     ) == [(RoleStatus.PROPOSED, RoleStatus.APPROVED), (RoleStatus.APPROVED, RoleStatus.ADVERTISED)]

@@ -164,11 +164,11 @@ def test_a_template_role_from_another_ics_cannot_be_chosen(team_client):
 def test_editing_a_role_saves_and_a_bad_edit_changes_nothing(team_client, place):
     role = RoleFactory(place=place, title="Cancer", sessions_per_week=1)
     url = reverse("roles:role_edit", args=["bexley", role.pk])
-    data = valid_role_data(title="Cancer (including living with and beyond)", sessions_per_week="3")
+    data = valid_role_data(title="Cancer (including living with and beyond)", sessions_per_week="3", version="1")
     assert team_client.post(url, data).status_code == 302
     role.refresh_from_db()
     assert (role.title, role.sessions_per_week) == ("Cancer (including living with and beyond)", Decimal("3"))
-    response = team_client.post(url, {**data, "title": "Renamed", "sessions_per_week": "11"})
+    response = team_client.post(url, {**data, "version": "2", "title": "Renamed", "sessions_per_week": "11"})
     assert response.status_code == 400
     role.refresh_from_db()
     assert (role.title, role.sessions_per_week) == ("Cancer (including living with and beyond)", Decimal("3"))
@@ -234,7 +234,7 @@ def test_the_comparison_page_saves_a_reason_for_a_role_and_for_a_template_role_n
     assert "End of Life" in page and "Other roles e.g. Frailty" in page
     team_client.post(
         reverse("roles:role_variation_reason", args=["bexley", role.pk]),
-        {"reason": "End of life role proposed (LCP Forum, 10 Dec 2021)"},
+        {"reason": "End of life role proposed (LCP Forum, 10 Dec 2021)", "version": role.version},
     )
     team_client.post(
         reverse("roles:omission_reason", args=["bexley", template.pk]),
@@ -250,7 +250,7 @@ def test_the_comparison_page_saves_a_reason_for_a_role_and_for_a_template_role_n
 def test_a_reason_too_long_is_refused_and_nothing_changes(team_client, place):
     role = RoleFactory(place=place, variation_reason="before")
     response = team_client.post(
-        reverse("roles:role_variation_reason", args=["bexley", role.pk]), {"reason": "x" * 2001}
+        reverse("roles:role_variation_reason", args=["bexley", role.pk]), {"reason": "x" * 2001, "version": 1}
     )
     assert response.status_code == 400
     assert "at most 2000 characters" in response.content.decode()
@@ -303,7 +303,7 @@ def test_a_document_of_the_wrong_kind_is_refused(team_client, settings, tmp_path
         reverse("roles:role_create", args=["bexley"]), valid_role_data(description_document=document)
     )
     assert response.status_code == 400
-    assert "Attach the role description as PDF" in " ".join(response.context["form"].errors["description_document"])
+    assert "attach the role description as PDF" in " ".join(response.context["form"].errors["description_document"])
     assert not Role.objects.exists()
     assert not list(tmp_path.rglob("*"))
 
@@ -311,9 +311,9 @@ def test_a_document_of_the_wrong_kind_is_refused(team_client, settings, tmp_path
 def test_a_document_too_large_is_refused(team_client, settings, tmp_path, monkeypatch):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from roles import forms as role_forms
+    from roles import documents
 
-    monkeypatch.setattr(role_forms, "MAX_DOCUMENT_BYTES", 10)
+    monkeypatch.setattr(documents, "MAX_DOCUMENT_BYTES", 10)
     settings.MEDIA_ROOT = tmp_path
     document = SimpleUploadedFile("rd.pdf", b"%PDF-1.4 more than ten bytes", content_type="application/pdf")
     response = team_client.post(

@@ -405,14 +405,10 @@ def test_a_bulk_move_adds_up_the_budget_across_the_tranche(tight_place):
 
 
 def test_field_changes_are_kept_with_who_made_them(place, team):
-    from roles.selectors import role_history
-
     role = ready_role(place, S.PROPOSED)
-    role.sessions_per_week = Decimal("3")
-    services.role_save(role=role, by=team)
-    changes = role_history(role)
-    assert changes[0]["by"] == team
-    assert {"field": "sessions per week", "old": "1", "new": "3"} in changes[0]["changes"]
+    saved = services.role_edit(role=role, values={"sessions_per_week": Decimal("3")}, version=1, by=team)
+    assert (saved.audit.action, saved.audit.by) == ("edited", team)
+    assert saved.audit.changes == [{"field": "sessions per week", "name": "sessions_per_week", "old": "1", "new": "3"}]
 
 
 # --- Two people at once --------------------------------------------------------------------------
@@ -464,15 +460,20 @@ def test_advert_dates_past_the_roles_end_are_refused(place, team):
 
 def test_field_history_is_written_as_people_read_it(place, team):
     from roles.models import SpatialLevel
-    from roles.selectors import role_history
 
     role = ready_role(place, S.PROPOSED)
-    role.spatial_level = SpatialLevel.objects.get(slug="ics")
-    role.rate_per_session = Decimal("20000")
-    role.is_critical = True
-    role.end_date = dt.date(TODAY.year + 2, 3, 31)
-    services.role_save(role=role, by=team)
-    rows = {row["field"]: (row["old"], row["new"]) for row in role_history(role)[0]["changes"]}
+    saved = services.role_edit(
+        role=role,
+        values={
+            "spatial_level": SpatialLevel.objects.get(slug="ics"),
+            "rate_per_session": Decimal("20000"),
+            "is_critical": True,
+            "end_date": dt.date(TODAY.year + 2, 3, 31),
+        },
+        version=role.version,
+        by=team,
+    )
+    rows = {row["field"]: (row["old"], row["new"]) for row in saved.audit.changes}
     assert rows["spatial level"] == ("Place (LCP)", "ICS body")
     assert rows["rate per session per year (£)"] == ("£16,400.00", "£20,000.00")
     assert rows["critical role that continues"] == ("No", "Yes")

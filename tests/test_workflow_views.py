@@ -24,7 +24,7 @@ from django.utils import timezone
 from roles import selectors
 from roles.costs import FinancialYear
 from roles.models import AccessKind, AdvertRound, Membership, Role, RoleMove, RoleStatus
-from tests.factories import BudgetFactory, ICSFactory, PlaceFactory, RoleFactory, member
+from tests.factories import BudgetFactory, ICSFactory, PlaceFactory, RoleFactory, RoleMoveFactory, member
 from tests.helpers import form_body
 
 pytestmark = pytest.mark.django_db
@@ -410,9 +410,7 @@ def test_a_board_card_shows_type_sessions_next_date_and_days_in_state(client, wo
     closes = TODAY + dt.timedelta(days=10)
     role = signed_off_role(world.bexley, title="Frailty Lead", sessions_per_week=Decimal("2"), status=S.ADVERTISED)
     AdvertRound.objects.create(role=role, number=1, opens_on=TODAY - dt.timedelta(days=5), closes_on=closes)
-    RoleMove.objects.create(
-        role=role, from_status=S.APPROVED, to_status=S.ADVERTISED, at=timezone.now() - dt.timedelta(days=5)
-    )
+    RoleMoveFactory(role=role, from_status=S.APPROVED, to_status=S.ADVERTISED, at=timezone.now() - dt.timedelta(days=5))
     client.force_login(team)
 
     card = plain(column(client.get(board_url(world.bexley)), S.ADVERTISED))
@@ -456,7 +454,7 @@ def make_board_place(slug: str, count: int):
         role = signed_off_role(
             place, status=status, held_from=S.APPROVED if status == S.ON_HOLD else "", title=f"{slug} role {n}"
         )
-        RoleMove.objects.create(role=role, from_status="", to_status=status)
+        RoleMoveFactory(role=role, from_status="", to_status=status)
         if status == S.ADVERTISED:
             AdvertRound.objects.create(role=role, number=1, opens_on=TODAY, closes_on=TODAY + dt.timedelta(days=9))
     return place
@@ -574,9 +572,8 @@ def test_the_role_page_shows_who_changed_the_sessions_from_2_to_3(client, world,
     assert response.status_code == 302, response.context["form"].errors
     role.refresh_from_db()
     assert role.sessions_per_week == Decimal("3")
-    history = plain(element(client.get(role.get_absolute_url()), "field-history"))
-    assert "Bea Bexley" in history
-    assert "Sessions per week : 2 → 3" in history
+    history = plain(element(client.get(role.get_absolute_url()), "audit-trail"))
+    assert "Bea Bexley Edited Sessions per week : 2 → 3" in history
 
 
 def test_editing_an_approved_role_over_the_budget_is_refused_with_the_figures(client, world, team):
@@ -667,4 +664,6 @@ def test_the_status_is_not_editable_in_the_admin_change_form(client, world, staf
     assert response.status_code == 302
     role.refresh_from_db()
     assert (role.title, role.status) == ("Frailty Lead (renamed)", S.PROPOSED)
-    assert not RoleMove.objects.filter(role=role).exists()
+    (row,) = RoleMove.objects.filter(role=role)
+    assert (row.action, row.from_status, row.to_status) == ("edited", S.PROPOSED, S.PROPOSED)
+    assert row.changes == [{"field": "title", "name": "title", "old": "Frailty Lead", "new": "Frailty Lead (renamed)"}]
