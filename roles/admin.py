@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponseNotAllowed
 from django.template.response import TemplateResponse
@@ -110,6 +111,23 @@ class ServiceDoorAdmin(SimpleHistoryAdmin):
             response = super().changeform_view(request, object_id, form_url, extra_context)
             response.status_code = refused.error.status
             return response
+
+    def delete_through_service(self, objs: list, by) -> None:
+        """Delete `objs` through the service that owns them; by default, as Django's admin does."""
+        for obj in objs:
+            obj.delete()
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        """Deleting goes through the service; a refusal (a race the confirmation page did not
+        foresee) is a 403 with the reason, in a transaction so that nothing is half deleted."""
+        try:
+            with transaction.atomic():
+                self.delete_through_service(list(queryset), request.user)
+        except services.ChangeRefused as error:
+            raise PermissionDenied(str(error)) from error
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -320,15 +338,9 @@ class PlaceAdmin(ScopedAdmin):
     inlines = [BudgetInline]
     list_select_related = ("ics",)
 
-    def delete_model(self, request, obj):
-        try:
-            services.place_delete(place=obj, by=request.user)
-        except services.ChangeRefused as error:
-            raise PermissionDenied(str(error)) from error
-
-    def delete_queryset(self, request, queryset):
-        for place in queryset:
-            self.delete_model(request, place)
+    def delete_through_service(self, objs, by):
+        for place in objs:
+            services.place_delete(place=place, by=by)
 
 
 @admin.register(TemplateRole)
@@ -413,7 +425,7 @@ class RoleAdminForm(RoleRules, forms.ModelForm):
 
     class Meta:
         model = Role
-        fields = sorted(services.EDITABLE_FIELDS)
+        fields = list(services.EDITABLE_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -566,14 +578,8 @@ class RoleAdmin(ScopedAdmin):
         perms_needed = {name for name in perms_needed if name != Role._meta.verbose_name} if kept else perms_needed
         return deleted, counts, perms_needed, [*kept, *protected]
 
-    def delete_model(self, request, obj):
-        self.delete_queryset(request, [obj])
-
-    def delete_queryset(self, request, queryset):
-        try:
-            services.roles_delete(roles=list(queryset), by=request.user)
-        except services.ChangeRefused as error:
-            raise PermissionDenied(str(error)) from error
+    def delete_through_service(self, objs, by):
+        services.roles_delete(roles=objs, by=by)
 
 
 @admin.register(Budget)
@@ -602,15 +608,9 @@ class BudgetAdmin(ScopedAdmin):
         for warning in warnings:
             messages.warning(request, warning)
 
-    def delete_model(self, request, obj):
-        try:
-            services.budget_delete(budget=obj, by=request.user)
-        except services.ChangeRefused as error:
-            raise PermissionDenied(str(error)) from error
-
-    def delete_queryset(self, request, queryset):
-        for budget in queryset:
-            self.delete_model(request, budget)
+    def delete_through_service(self, objs, by):
+        for budget in objs:
+            services.budget_delete(budget=budget, by=by)
 
 
 class OmissionForm(forms.ModelForm):

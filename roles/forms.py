@@ -46,25 +46,7 @@ class RoleForm(RoleRules, forms.ModelForm):
 
     class Meta:
         model = Role
-        fields = [
-            "title",
-            "role_type",
-            "template_role",
-            "variation_reason",
-            "spatial_level",
-            "functions",
-            "sessions_per_week",
-            "rate_per_session",
-            "start_date",
-            "end_date",
-            "is_critical",
-            "predates_ics_model",
-            "eligible_professions",
-            "description",
-            "description_document",
-            "description_signed_off_on",
-            "board_decision",
-        ]
+        fields = [name for name in EDITABLE_FIELDS if name != "place"]
         widgets = {
             "functions": forms.CheckboxSelectMultiple,
             "eligible_professions": forms.CheckboxSelectMultiple,

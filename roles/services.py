@@ -203,29 +203,28 @@ class RoleSaved:
 
 # --- Creating, editing and deleting roles -----------------------------------------------------------
 
-# What a role's edit may change (the form's fields, and the place in the admin). Status, held-from
-# and the appointee are the workflow's, written only by moves; the version only by the services.
-EDITABLE_FIELDS = frozenset(
-    {
-        "place",
-        "title",
-        "role_type",
-        "template_role",
-        "variation_reason",
-        "spatial_level",
-        "functions",
-        "sessions_per_week",
-        "rate_per_session",
-        "start_date",
-        "end_date",
-        "is_critical",
-        "predates_ics_model",
-        "eligible_professions",
-        "description",
-        "description_document",
-        "description_signed_off_on",
-        "board_decision",
-    }
+# What a role's edit may change, in the order forms show them (the admin's form also has the
+# place). Status, held-from and the appointee are the workflow's, written only by moves; the
+# version only by the services.
+EDITABLE_FIELDS = (
+    "place",
+    "title",
+    "role_type",
+    "template_role",
+    "variation_reason",
+    "spatial_level",
+    "functions",
+    "sessions_per_week",
+    "rate_per_session",
+    "start_date",
+    "end_date",
+    "is_critical",
+    "predates_ics_model",
+    "eligible_professions",
+    "description",
+    "description_document",
+    "description_signed_off_on",
+    "board_decision",
 )
 M2M_FIELDS = frozenset({"functions", "eligible_professions"})
 
@@ -249,17 +248,7 @@ def role_create(*, place: Place, values: dict, by, override_reason: str = "") ->
         role.save()
         for name, rows in m2m.items():
             getattr(role, name).set(rows)
-        audit = RoleMove.objects.create(
-            role=role,
-            place=place,
-            role_title=role.title,
-            action=Action.CREATED,
-            version=role.version,
-            from_status="",
-            to_status=role.status,
-            by=by,
-            reason="Created",
-        )
+        audit = _audit(role, Action.CREATED, by, from_status="")
     log.info("role %s created in %s by %s", role.pk, place.slug, by)
     return RoleSaved(role=role, audit=audit)
 
@@ -318,15 +307,10 @@ def role_edit(
         for name in changed:
             if name in M2M_FIELDS:
                 getattr(locked, name).set(m2m[name])
-        audit = RoleMove.objects.create(
-            role=locked,
-            place=locked.place,
-            role_title=locked.title,
-            action=Action.EDITED,
-            version=locked.version,
-            from_status=locked.status,
-            to_status=locked.status,
-            by=by,
+        audit = _audit(
+            locked,
+            Action.EDITED,
+            by,
             reason=reason.strip(),
             budget_override=budget.override_reason,
             details={"changes": [_change(name, before, after) for name in changed]},
@@ -367,19 +351,8 @@ def roles_delete(*, roles: list[Role], by) -> list[RoleMove]:
             raise DeleteRefused(f"Nothing was deleted: {len(refused)} of the roles may not be.", problems=refused)
         rows = []
         for row in locked:
-            rows.append(
-                RoleMove.objects.create(
-                    role=row,
-                    place_id=row.place_id,
-                    role_title=row.title,
-                    action=Action.DELETED,
-                    version=row.version + 1,
-                    from_status=row.status,
-                    to_status=row.status,
-                    by=by,
-                    reason="Deleted while proposed",
-                )
-            )
+            row.version += 1
+            rows.append(_audit(row, Action.DELETED, by, reason="Deleted while proposed"))
             document = row.description_document.name or ""
             row._history_user = by
             row.delete()
@@ -389,12 +362,27 @@ def roles_delete(*, roles: list[Role], by) -> list[RoleMove]:
     return rows
 
 
+def _audit(role: Role, action: str, by, *, from_status: str | None = None, **fields) -> RoleMove:
+    """The audit row of a change just made to `role` (its state and version as they are now)."""
+    return RoleMove.objects.create(
+        role=role,
+        place_id=role.place_id,
+        role_title=role.title,
+        action=action,
+        version=role.version,
+        from_status=role.status if from_status is None else from_status,
+        to_status=role.status,
+        by=by,
+        **fields,
+    )
+
+
 def _document_in_use(name: str) -> bool:
     return Role.objects.filter(description_document=name).exists()
 
 
 def _check_fields(values: dict) -> None:
-    unknown = set(values) - EDITABLE_FIELDS
+    unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         # A caller's mistake, not a user's: status and the appointee change only through moves.
         raise ValueError(f"role edits cannot set {', '.join(sorted(unknown))}: those change only through moves")
@@ -715,15 +703,11 @@ def _move_locked(
     role.version += 1
     role._history_user = by
     role.save(update_fields=[*MOVED_COLUMNS, "version", "updated_at"])
-    move = RoleMove.objects.create(
-        role=role,
-        place=role.place,
-        role_title=role.title,
-        action=Action.MOVED,
-        version=role.version,
+    move = _audit(
+        role,
+        Action.MOVED,
+        by,
         from_status=before,
-        to_status=to,
-        by=by,
         reason=reason,
         budget_override=budget.override_reason,
         details=details.as_json(),

@@ -726,10 +726,23 @@ def docx_bytes() -> bytes:
     return buffer.getvalue()
 
 
+def odt_bytes() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize(
     ("name", "content", "accepted"),
     [
         ("rd.pdf", b"%PDF-1.7\n1 0 obj", True),
+        ("rd.odt", odt_bytes(), True),
+        ("rd.odt", docx_bytes(), False),
         ("rd.pdf", b"<!DOCTYPE html><html><body>not a pdf</body></html>", False),
         ("rd.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40, True),
         ("rd.doc", b"%PDF-1.7 renamed", False),
@@ -771,28 +784,21 @@ def test_a_replaced_or_cleared_document_does_not_linger(
     settings.MEDIA_ROOT = tmp_path
     role = year_role(world.bexley)
     client.force_login(world.team)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            edit_url(role),
-            {**loaded_edit_form(client, role), "description_document": SimpleUploadedFile("v1.pdf", b"%PDF-1 one")},
-        )
-    role.refresh_from_db()
-    first = role.description_document.path
 
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            edit_url(role),
-            {**loaded_edit_form(client, role), "description_document": SimpleUploadedFile("v2.pdf", b"%PDF-1 two")},
-        )
-    role.refresh_from_db()
-    second = role.description_document.path
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(edit_url(role), {**loaded_edit_form(client, role), "description_document-clear": "on"})
+    def save(**fields) -> str:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(edit_url(role), {**loaded_edit_form(client, role), **fields})
+        role.refresh_from_db()
+        return role.description_document.name
 
-    role.refresh_from_db()
-    assert not role.description_document
+    first = save(description_document=SimpleUploadedFile("v1.pdf", b"%PDF-1 one"))
+    second = save(description_document=SimpleUploadedFile("v2.pdf", b"%PDF-1 two"))
+    stored_after_replacing = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
+    cleared = save(**{"description_document-clear": "on"})
+
+    assert first != second and cleared == ""
+    assert stored_after_replacing == [second.rsplit("/", 1)[-1]]
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == []
-    assert first != second
     edited = RoleMove.objects.filter(role=role, action="edited").order_by("version")
     assert [row.changes[0]["new"] for row in edited] == ["v1.pdf", "v2.pdf", "—"]
 
