@@ -13,8 +13,8 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError, transaction
 from django.db.models import Count
 from django.http import HttpResponseNotAllowed
 from django.template.response import TemplateResponse
@@ -22,7 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import permissions, services
 from .costs import FIRST_YEAR, LAST_YEAR
-from .forms import MoveForm, RoleRules
+from .forms import IdChoiceField, IdMultipleChoiceField, MoveForm, RoleRules, is_possible_id
 from .models import (
     ICS,
     MOVE_NEEDS,
@@ -47,21 +47,34 @@ class SafeAutocompleteSelect(AutocompleteSelect):
     (the form field itself says "Select a valid choice")."""
 
     def optgroups(self, name, value, attr=None):
-        field = self.field.remote_field.model._meta.pk
+        model = self.field.remote_field.model
         valid = []
         for item in value:
             try:
-                if item not in ("", None):
-                    field.to_python(item)
+                if item not in ("", None) and is_possible_id(model, item):
+                    model._meta.pk.to_python(item)
                     valid.append(item)
-            except Exception:  # noqa: BLE001 - any value the id field cannot read is not an id
+            except ValidationError:
                 continue
         return super().optgroups(name, valid, attr)
 
 
+MAX_SEARCH = 200  # characters of a search term
+
+
+class BadChangelistQuery(Exception):
+    """A changelist's query string that cannot be answered; the message says what to do."""
+
+
 def bad_changelist_query(admin_: admin.ModelAdmin, request) -> str | None:
-    """What is wrong with a changelist's date filter (`?start_date__year=`), if anything: Django
-    builds a date from it and fails on a year such as 9999 or one with 20 digits."""
+    """What is wrong with a changelist's search or date filter (`?start_date__year=`), if anything:
+    Django builds a date from the filter and failed on a year such as 9999 or one of 20 digits."""
+    search = request.GET.get("q", "")
+    if len(search) > MAX_SEARCH:
+        return (
+            f"The search is {len(search):,} characters long: search for at most {MAX_SEARCH} characters "
+            "(a word or two of the title is enough)."
+        )
     field_ = admin_.date_hierarchy
     given = {p: request.GET.get(f"{field_}__{p}") for p in ("year", "month", "day")} if field_ else {}
     given = {part: value for part, value in given.items() if value is not None}
@@ -111,6 +124,18 @@ class ServiceDoorAdmin(SimpleHistoryAdmin):
             response = super().changeform_view(request, object_id, form_url, extra_context)
             response.status_code = refused.error.status
             return response
+
+    def get_object(self, request, object_id, from_field=None):
+        """The row in the URL, or None (the admin's "does not exist"): also for an id no database
+        column holds (99999999999999999999) and an empty `?_to_field=`, which Django does not check."""
+        if not is_possible_id(self.model, object_id, from_field or None):
+            return None
+        return super().get_object(request, object_id, from_field or None)
+
+    def get_search_results(self, request, queryset, search_term):
+        """At most `MAX_SEARCH` characters are searched for (the changelist refuses longer ones with
+        a message; the autocomplete box searches for their start)."""
+        return super().get_search_results(request, queryset, search_term[:MAX_SEARCH])
 
     def delete_through_service(self, objs: list, by) -> None:
         """Delete `objs` through the service that owns them; by default, as Django's admin does."""
@@ -166,18 +191,29 @@ class ScopedAdmin(ServiceDoorAdmin):
 
     def changelist_view(self, request, extra_context=None):
         problem = bad_changelist_query(self, request)
-        if problem:
-            return TemplateResponse(
-                request,
-                "admin/bad_request.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": "That filter was not understood",
-                    "message": problem,
-                },
-                status=400,
-            )
-        return super().changelist_view(request, extra_context)
+        if problem is None:
+            try:
+                return super().changelist_view(request, extra_context)
+            except BadChangelistQuery as bad:
+                problem = str(bad)
+        return TemplateResponse(
+            request,
+            "admin/bad_request.html",
+            {**self.admin_site.each_context(request), "title": "That filter was not understood", "message": problem},
+            status=400,
+        )
+
+    def get_changelist_instance(self, request):
+        """The list, or `BadChangelistQuery` when a filter's value cannot even be looked up (an id
+        of 21 digits in `?place=`): the database's refusal is contained in a savepoint."""
+        try:
+            with transaction.atomic():
+                return super().get_changelist_instance(request)
+        except (OverflowError, DataError) as error:
+            raise BadChangelistQuery(
+                "A filter in the address holds a value no list can be filtered by (a number too large to "
+                "be an id, say): choose the filters from the lists at the side instead."
+            ) from error
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """An old version can be read, never saved back: a revert would go around the services."""
@@ -212,10 +248,15 @@ class ScopedAdmin(ServiceDoorAdmin):
             kwargs["queryset"] = permissions.icss_administered_by(user)
         elif db_field.related_model is TemplateRole:
             kwargs["queryset"] = TemplateRole.objects.filter(ics__in=permissions.icss_administered_by(user))
+        kwargs.setdefault("form_class", IdChoiceField)
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if formfield is not None and type(formfield.widget) is AutocompleteSelect:
             formfield.widget.__class__ = SafeAutocompleteSelect
         return formfield
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", IdMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class ReferenceAdmin(admin.ModelAdmin):
@@ -318,7 +359,8 @@ class ICSAdmin(ScopedAdmin):
     inlines = [PlaceInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_places=Count("places"))
+        # Ordered explicitly: with the count's GROUP BY, the model's own ordering no longer counts as one.
+        return super().get_queryset(request).annotate(_places=Count("places")).order_by("name", "pk")
 
     @admin.display(description="places", ordering="_places")
     def place_count(self, obj):

@@ -1,20 +1,27 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django_filters.fields import ChoiceIteratorMixin
 
+from .forms import IdChoiceField
 from .models import Function, Role, RoleStatus, RoleType, SpatialLevel
 
 
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    """A filter on one row whose id in the query string, however it is forged, never breaks the lookup."""
+
+    class field_class(ChoiceIteratorMixin, IdChoiceField):  # noqa: N801 - django-filter's attribute name
+        pass
+
+
 class RoleFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label="Search", max_length=200)
     status = django_filters.ChoiceFilter(choices=RoleStatus.choices, empty_label="Any status")
     role_type = django_filters.ChoiceFilter(choices=RoleType.choices, label="Type", empty_label="Any type")
-    function = django_filters.ModelChoiceFilter(
+    function = IdChoiceFilter(
         field_name="functions", queryset=Function.objects.all(), label="Function", empty_label="Any function"
     )
-    spatial_level = django_filters.ModelChoiceFilter(
-        queryset=SpatialLevel.objects.all(), label="Spatial level", empty_label="Any level"
-    )
+    spatial_level = IdChoiceFilter(queryset=SpatialLevel.objects.all(), label="Spatial level", empty_label="Any level")
     sort = django_filters.OrderingFilter(
         fields=(
             ("title", "title"),

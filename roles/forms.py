@@ -3,11 +3,45 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .models import MOVE_NEEDS, Place, Role, RoleStatus, TemplateRole, plausible_date, professions_problem
 from .services import EDITABLE_FIELDS, MoveDetails
 
 ISO_DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+LARGEST_ID = 2**63 - 1  # the largest id a database column of ids holds
+
+
+def is_possible_id(model, value, to_field: str | None = None) -> bool:
+    """Whether `value` could be an id of `model` at all. An id the database cannot even look up
+    (99999999999999999999) made the lookup itself fail; such a value is simply no choice."""
+    key = model._meta.get_field(to_field) if to_field else model._meta.pk
+    try:
+        number = key.to_python(value)
+    except (ValidationError, TypeError, ValueError):
+        return True  # not a number at all: the field says "Select a valid choice" itself
+    return not isinstance(number, int) or -LARGEST_ID - 1 <= number <= LARGEST_ID
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A choice of one row whose id, however it is forged, never breaks the lookup."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not is_possible_id(self.queryset.model, value, self.to_field_name):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A choice of several rows whose ids, however they are forged, never break the lookup."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, (list, tuple)) else []:
+            if not is_possible_id(self.queryset.model, pk, self.to_field_name):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": str(pk)[:40]}
+                )
+        return super()._check_values(value)
 
 
 def date_field(label: str) -> forms.DateField:
@@ -47,6 +81,12 @@ class RoleForm(RoleRules, forms.ModelForm):
     class Meta:
         model = Role
         fields = [name for name in EDITABLE_FIELDS if name != "place"]
+        field_classes = {
+            "template_role": IdChoiceField,
+            "spatial_level": IdChoiceField,
+            "functions": IdMultipleChoiceField,
+            "eligible_professions": IdMultipleChoiceField,
+        }
         widgets = {
             "functions": forms.CheckboxSelectMultiple,
             "eligible_professions": forms.CheckboxSelectMultiple,
@@ -187,7 +227,7 @@ class MoveForm(forms.Form):
 
 
 class BulkMoveForm(forms.Form):
-    roles = forms.ModelMultipleChoiceField(
+    roles = IdMultipleChoiceField(
         queryset=None,
         error_messages={
             "required": "Tick at least one role to move.",

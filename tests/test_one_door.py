@@ -831,3 +831,41 @@ def test_every_demo_role_can_be_edited_and_saved_unchanged(client, demo):
         response = client.post(edit_url(role), loaded_edit_form(client, role))
         assert response.status_code == 302, (role.title, response.context["form"].errors)
     assert not RoleMove.objects.filter(action="edited").exists()
+
+
+# --- Input the database cannot even look up ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/admin/roles/budget/{budget}/change/?_to_field=", 200),
+        ("/admin/roles/role/99999999999999999999/change/", 302),
+        ("/admin/roles/role/?q=" + "x" * 50_000, 400),
+        # PostgreSQL compares such a number and finds nothing; SQLite cannot bind it and says so.
+        ("/admin/roles/budget/?place=100000000000000000000", (200, 400)),
+        ("/places/bexley/roles/?q=" + "x" * 50_000, 400),
+        ("/places/bexley/roles/?function=99999999999999999999", 400),
+        ("/admin/autocomplete/?app_label=roles&model_name=role&field_name=place&term=" + "x" * 50_000, 200),
+    ],
+)
+def test_values_too_large_or_long_for_a_lookup_get_an_answer_not_a_500(client, world, url, status):
+    budget = BudgetFactory(place=world.bexley, financial_year=2022)
+    client.force_login(world.admin)
+
+    response = client.get(url.format(budget=budget.pk))
+
+    assert response.status_code in (status if isinstance(status, tuple) else (status,))
+
+
+def test_an_id_too_large_for_the_database_is_not_a_choice(client, world):
+    role = year_role(world.bexley)
+    client.force_login(world.team)
+    body = loaded_edit_form(client, role)
+
+    response = client.post(edit_url(role), {**body, "eligible_professions": ["9223372036854775808"]})
+
+    assert response.status_code == 400
+    assert "“9223372036854775808” is not a valid value." in response.context["form"].errors["eligible_professions"]
+    role.refresh_from_db()
+    assert role.version == 1

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from roles.models import AccessKind, Function, Membership, Profession, RoleStatus
+from roles.models import AccessKind, Function, Membership, Profession, Role, RoleStatus
 from tests.factories import BudgetFactory, PlaceFactory, RoleFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -20,15 +20,26 @@ PAGES = [
 
 
 def make_place(count):
+    """A place with `count` roles in three states, each with one to three functions and two professions
+    (made in bulk: what is measured is the pages, not the making)."""
     place = PlaceFactory(slug=f"place-{count}")
     BudgetFactory(place=place, financial_year=2022)
     functions = list(Function.objects.all()[:3])
     professions = list(Profession.objects.all()[:2])
     statuses = [RoleStatus.IN_POST, RoleStatus.ADVERTISED, RoleStatus.PROPOSED]
-    for n in range(count):
-        role = RoleFactory(place=place, status=statuses[n % 3])
-        role.functions.set(functions[: 1 + n % 3])
-        role.eligible_professions.set(professions)
+    roles = Role.objects.bulk_create(
+        RoleFactory.build(place=place, status=statuses[n % 3], title=f"Role {n:03d}") for n in range(count)
+    )
+    Role.functions.through.objects.bulk_create(
+        Role.functions.through(role_id=role.pk, function_id=function.pk)
+        for n, role in enumerate(roles)
+        for function in functions[: 1 + n % 3]
+    )
+    Role.eligible_professions.through.objects.bulk_create(
+        Role.eligible_professions.through(role_id=role.pk, profession_id=profession.pk)
+        for role in roles
+        for profession in professions
+    )
     return place
 
 
