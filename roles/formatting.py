@@ -45,10 +45,9 @@ def field_value(field, value) -> str:
         return "Yes" if value else "No"
     if isinstance(field, models.DateField):
         return day(value)
-    if field.name == "sessions_per_week":
-        return sessions(value)
-    if isinstance(field, models.DecimalField) and "£" in str(field.verbose_name):
-        return money(value)
+    if isinstance(field, models.DecimalField):
+        # Pounds to the penny; other figures (sessions, a cap, a percentage) without trailing zeros.
+        return money(value) if "£" in str(field.verbose_name) else sessions(value)
     if isinstance(field, models.FileField):
         return str(getattr(value, "name", value) or "").rsplit("/", 1)[-1] or "—"
     text = str(value)
