@@ -28,7 +28,7 @@ from django.utils import timezone
 from . import permissions
 from .costs import EARLIEST_DATE, LATEST_DATE
 from .documents import document_forget
-from .formatting import day, field_value, money
+from .formatting import day, field_value, money, sessions
 from .models import (
     MOVE_NEEDS,
     AdvertRound,
@@ -518,7 +518,8 @@ def budget_save(*, budget: Budget, by) -> list[str]:
             )
         if board.is_over_session_cap:
             warnings.append(
-                f"{place}'s {budget.year} roles use up to {board.sessions_used} sessions a week, over the new cap."
+                f"{place}'s {budget.year} roles use up to {sessions(board.sessions_used)} sessions a week, over the "
+                f"cap of {sessions(budget.session_cap)}."
             )
     log.info("budget %s saved by %s", budget.pk, by)
     return warnings

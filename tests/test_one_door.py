@@ -869,3 +869,15 @@ def test_an_id_too_large_for_the_database_is_not_a_choice(client, world):
     assert "“9223372036854775808” is not a valid value." in response.context["form"].errors["eligible_professions"]
     role.refresh_from_db()
     assert role.version == 1
+
+
+def test_lowering_a_session_cap_below_what_roles_use_warns(world):
+    budget = BudgetFactory(place=world.bexley, financial_year=YEAR.start_year, amount=Decimal("400000"))
+    year_role(world.bexley, status=S.IN_POST, sessions_per_week=Decimal("2"))
+    year_role(world.bexley, title="Urgent Care", status=S.IN_POST, sessions_per_week=Decimal("1.5"))
+    budget.session_cap = Decimal("3")
+
+    warnings = services.budget_save(budget=budget, by=world.admin)
+
+    assert warnings == [f"Bexley's {YEAR} roles use up to 3.5 sessions a week, over the cap of 3."]
+    assert Budget.history.filter(id=budget.pk).latest("history_date").history_user == world.admin
