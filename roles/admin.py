@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import permissions, services
 from .costs import FIRST_YEAR, LAST_YEAR
+from .formatting import person
 from .forms import IdChoiceField, IdMultipleChoiceField, MoveForm, RoleRules, is_possible_id
 from .models import (
     ICS,
@@ -105,11 +106,40 @@ class Refused(Exception):
         self.error = error
 
 
+class RefusalOnForm:
+    """A form shown again after the service refused it: the refusal is put on the form, on the
+    fields it names (a rule broken) or above them (over budget, stale, not allowed), with what
+    changed meanwhile when the form was stale."""
+
+    service_refusal: services.ChangeRefused | None = None
+
+    def clean(self):
+        cleaned = super().clean()
+        refusal = self.service_refusal
+        if isinstance(refusal, services.RoleInvalid):
+            for name, problems in refusal.errors.items():
+                for problem in problems:
+                    self.add_error(name if name in self.fields else None, problem)
+        elif refusal is not None:
+            meanwhile = [_audit_line(row) for row in getattr(refusal, "meanwhile", [])]
+            for line in [refusal.message, *refusal.problems, *meanwhile]:
+                self.add_error(None, line)
+        return cleaned
+
+
+def _audit_line(row: RoleMove) -> str:
+    who, when = person(row.by, nobody="the system"), row.at.strftime("%d/%m/%Y %H:%M")
+    if row.action == RoleMove.Action.MOVED:
+        return f"{when}, {who}: moved it from {row.get_from_status_display()} to {row.get_to_status_display()}."
+    changes = "; ".join(f"{c['field']} {c['old']} → {c['new']}" for c in row.changes)
+    return f"{when}, {who}: {row.get_action_display().lower()} ({changes})."
+
+
 class ServiceDoorAdmin(SimpleHistoryAdmin):
     """A model admin whose saves go through `roles.services`: a refusal re-shows the form.
 
     `save_model` raises `Refused`; the change view then renders the same POST again with the
-    refusal added to the form (`form_refused`), answering with the refusal's HTTP status. The
+    refusal put on the form (`RefusalOnForm`), answering with the refusal's HTTP status. The
     first attempt's transaction was rolled back, so nothing was written.
     """
 
@@ -159,7 +189,7 @@ class ServiceDoorAdmin(SimpleHistoryAdmin):
         refusal = getattr(request, "_service_refusal", None)
         if refusal is None:
             return form
-        return type(form.__name__, (form,), {"service_refusal": refusal})
+        return type(form.__name__, (RefusalOnForm, form), {"service_refusal": refusal})
 
 
 class ScopedAdmin(ServiceDoorAdmin):
@@ -463,7 +493,6 @@ class RoleAdminForm(RoleRules, forms.ModelForm):
         label="Override the budget guard because",
         help_text="ICS administrators only: fill in only if saving was refused for budget and you must go on.",
     )
-    service_refusal = None  # set by `ServiceDoorAdmin` when the service refused the first attempt
 
     class Meta:
         model = Role
@@ -479,29 +508,7 @@ class RoleAdminForm(RoleRules, forms.ModelForm):
         self.clean_professions(cleaned)
         if self.instance.pk and not cleaned.get("loaded_version") and "loaded_version" not in self.errors:
             self.add_error(None, "This form is out of date: reload the page and make your change again.")
-        refusal = self.service_refusal
-        if isinstance(refusal, services.RoleInvalid):
-            for name, problems in refusal.errors.items():
-                for problem in problems:
-                    self.add_error(name if name in self.fields else None, problem)
-        elif isinstance(refusal, services.StaleEdit):
-            self.add_error(None, refusal.message)
-            for row in refusal.meanwhile:
-                self.add_error(None, _audit_line(row))
-        elif refusal is not None:
-            self.add_error(None, refusal.message)
-            for problem in refusal.problems:
-                self.add_error(None, problem)
         return cleaned
-
-
-def _audit_line(row: RoleMove) -> str:
-    who = row.by.get_full_name() or row.by.username if row.by else "the system"
-    when = row.at.strftime("%d/%m/%Y %H:%M")
-    if row.action == RoleMove.Action.MOVED:
-        return f"{when}, {who}: moved it from {row.get_from_status_display()} to {row.get_to_status_display()}."
-    changes = "; ".join(f"{c['field']} {c['old']} → {c['new']}" for c in row.changes)
-    return f"{when}, {who}: {row.get_action_display().lower()} ({changes})."
 
 
 @admin.register(Role)
@@ -655,24 +662,9 @@ class BudgetAdmin(ScopedAdmin):
             services.budget_delete(budget=budget, by=by)
 
 
-class OmissionForm(forms.ModelForm):
-    service_refusal = None
-
-    class Meta:
-        model = TemplateOmission
-        fields = ["place", "template_role", "reason"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.service_refusal is not None:
-            self.add_error(None, str(self.service_refusal))
-        return cleaned
-
-
 @admin.register(TemplateOmission)
 class TemplateOmissionAdmin(ScopedAdmin):
     place_path = "place"
-    form = OmissionForm
     list_display = ("template_role", "place", "reason")
     list_filter = (("place", admin.RelatedOnlyFieldListFilter),)
     autocomplete_fields = ("place", "template_role")

@@ -22,6 +22,13 @@ def sessions(value):
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def person(user, nobody: str = "system") -> str:
+    """A user's full name, else their username; `nobody` for a change no one signed in made."""
+    if user is None:
+        return nobody
+    return user.get_full_name() or user.username
+
+
 def day(value: dt.date) -> str:
     """4 Apr 2022, as the pages write a date (the `date:"j M Y"` of the templates)."""
     return f"{value.day} {value:%b %Y}"

@@ -49,6 +49,11 @@ def date_field(label: str) -> forms.DateField:
     return forms.DateField(required=False, widget=ISO_DATE, label=label, validators=[plausible_date])
 
 
+def version_field(out_of_date: str) -> forms.IntegerField:
+    """The hidden version of the role a form was loaded from (see `roles.services.role_edit`)."""
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages={"required": out_of_date})
+
+
 class RoleRules:
     """What the browser's role form and the admin's share: the version the form was loaded from,
     the rules that need the professions as well as the role (the model's own `clean` has the rest),
@@ -56,12 +61,10 @@ class RoleRules:
 
     def add_version_field(self):
         if self.instance.pk:
-            self.fields["version"] = forms.IntegerField(
-                widget=forms.HiddenInput,
-                min_value=1,
-                initial=self.instance.version,
-                error_messages={"required": "This form is out of date: reload the page and make your change again."},
+            self.fields["version"] = version_field(
+                "This form is out of date: reload the page and make your change again."
             )
+            self.fields["version"].initial = self.instance.version
 
     def clean_professions(self, cleaned: dict) -> None:
         if "role_type" in cleaned and "eligible_professions" in self.fields:
@@ -168,11 +171,7 @@ class ReasonForm(forms.Form):
 class RoleReasonForm(ReasonForm):
     """Why a role differs from the template: an edit of one field, so it carries the role's version."""
 
-    version = forms.IntegerField(
-        widget=forms.HiddenInput,
-        min_value=1,
-        error_messages={"required": "This form is out of date: reload the page and write the reason again."},
-    )
+    version = version_field("This form is out of date: reload the page and write the reason again.")
 
 
 class MoveForm(forms.Form):

@@ -398,9 +398,6 @@ class Role(models.Model):
 
     objects = RoleQuerySet.as_manager()
 
-    # Written only by the workflow's moves (`roles.services.role_move`), never by an edit.
-    MOVE_FIELDS = frozenset({"status", "held_from", "appointee_name"})
-
     class Meta:
         ordering = ["place__name", "title"]
         constraints = [
@@ -428,7 +425,7 @@ class Role(models.Model):
         return reverse("roles:role_detail", kwargs={"place": self.place.slug, "pk": self.pk})
 
     def clean(self):
-        """The rules of a role's own columns; `role_problems` adds those that need its professions."""
+        """The rules of a role's own columns; `professions_problem` has the one that needs its professions."""
         errors = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = (

@@ -309,18 +309,12 @@ def budget_history(place: Place, limit: int = 20) -> list[dict]:
         rows = []
         for name in BUDGET_FIELDS:
             model_field = Budget._meta.get_field(name)
-            old = getattr(previous, name) if previous is not None else None
-            new = getattr(record, name)
-            if record.history_type == "-":
-                rows.append({"field": model_field.verbose_name, "old": field_value(model_field, new), "new": "—"})
-            elif previous is None or old != new:
-                rows.append(
-                    {
-                        "field": model_field.verbose_name,
-                        "old": field_value(model_field, old) if previous is not None else "—",
-                        "new": field_value(model_field, new),
-                    }
-                )
+            old = field_value(model_field, getattr(previous, name) if previous is not None else None)
+            new = field_value(model_field, getattr(record, name))
+            if record.history_type == "-":  # deleted: its last figures, gone
+                old, new = new, "—"
+            if old != new:
+                rows.append({"field": model_field.verbose_name, "old": old, "new": new})
         if rows:
             changes.append(
                 {
@@ -328,7 +322,7 @@ def budget_history(place: Place, limit: int = 20) -> list[dict]:
                     "by": record.history_user,
                     "year": FinancialYear(record.financial_year),
                     "kind": {"+": "Set", "~": "Changed", "-": "Deleted"}[record.history_type],
-                    "changes": [row for row in rows if record.history_type != "+" or row["new"] != "—"],
+                    "changes": rows,
                 }
             )
     return list(reversed(changes))[:limit]

@@ -26,9 +26,8 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from . import permissions
-from .costs import EARLIEST_DATE, LATEST_DATE
 from .documents import document_forget
-from .formatting import day, field_value, money, sessions
+from .formatting import day, field_value, money, person, sessions
 from .models import (
     MOVE_NEEDS,
     AdvertRound,
@@ -39,6 +38,7 @@ from .models import (
     RoleStatus,
     TemplateOmission,
     TemplateRole,
+    plausible_date,
     professions_problem,
     stage_of,
 )
@@ -105,13 +105,13 @@ class StaleEdit(ChangeRefused):
 
     `meanwhile` lists the audit rows since the form's version; `differences` says, for each field
     whose value in the form differs from the role as it is now, what saving the form again would
-    change it from and to (field name -> {"field", "now", "yours"}).
+    change it from and to (field name -> {"field", "name", "old", "new"}, as audit rows write it).
     """
 
     status = 409
 
     def __init__(self, role: Role, meanwhile: list[RoleMove], differences: dict[str, dict] | None = None):
-        who = sorted({_person(row.by) for row in meanwhile}) or ["someone else"]
+        who = sorted({person(row.by, nobody="the system") for row in meanwhile}) or ["someone else"]
         super().__init__(
             f"“{role.title}” was changed by {', '.join(who)} after you opened this form, so nothing was saved. "
             "What changed is listed below, and each field where your form differs from the role as it is now "
@@ -156,10 +156,6 @@ def _lock_roles(role_ids, places: dict[int, Place]) -> dict[int, Role]:
 
 def _current_place_ids(role_ids) -> set[int]:
     return set(Role.objects.filter(pk__in=role_ids).values_list("place_id", flat=True))
-
-
-def _person(user) -> str:
-    return "the system" if user is None else (user.get_full_name() or user.username)
 
 
 # --- What a change carries -----------------------------------------------------------------------
@@ -229,14 +225,15 @@ EDITABLE_FIELDS = (
 M2M_FIELDS = frozenset({"functions", "eligible_professions"})
 
 
-def role_create(*, place: Place, values: dict, by, override_reason: str = "") -> RoleSaved:
-    """Add a role to `place` as proposed, with a "created" audit row.
+def role_create(*, place: Place, values: dict, by) -> RoleSaved:
+    """Add a role to `place` (or to `values["place"]`, the admin's choice) as proposed, with a
+    "created" audit row.
 
     `values` holds the fields of `EDITABLE_FIELDS` to set (many-to-many fields as lists of rows,
     the document as an uploaded file). A proposed role does not count against the budget yet.
     """
     _check_fields(values)
-    place = values.pop("place", None) or place
+    place = values.get("place") or place
     with transaction.atomic():
         place = _lock_places([place.pk])[place.pk]
         if not permissions.can_edit_catalogue(by, place):
@@ -457,20 +454,12 @@ def _change(name: str, before: dict, after: dict) -> dict:
 
 
 def _differences(role: Role, values: dict) -> dict[str, dict]:
-    """Where `values` differ from `role` as it is now: what saving them would change, field by field."""
+    """Where `values` differ from `role` as it is now: what saving them would change, field by field
+    (as `_change` writes it: "old" is the role now, "new" what the form says)."""
     now = _snapshot(role, values)
-    theirs = copy.copy(role)
-    m2m = _apply_values(theirs, values)
-    yours = _snapshot(theirs, values, m2m)
-    return {
-        name: {
-            "field": str(Role._meta.get_field(name).verbose_name),
-            "now": _shown(name, now[name]),
-            "yours": _shown(name, yours[name]),
-        }
-        for name in values
-        if now[name] != yours[name]
-    }
+    yours_on = copy.copy(role)
+    yours = _snapshot(yours_on, values, _apply_values(yours_on, values))
+    return {name: _change(name, now, yours) for name in values if now[name] != yours[name]}
 
 
 # --- Template choices and budgets ------------------------------------------------------------------
@@ -561,10 +550,6 @@ def place_delete(*, place: Place, by) -> None:
     log.info("place %s deleted by %s", place, by)
 
 
-def _in_window(value: dt.date) -> bool:
-    return EARLIEST_DATE <= value <= LATEST_DATE
-
-
 # --- Moving ---------------------------------------------------------------------------------------
 
 
@@ -623,12 +608,11 @@ def roles_move(
     if expected_status is not None and expected_status not in S.values:
         raise StaleMove(f"The form named the role's state as “{str(expected_status)[:40]}”: reload the page.")
     details = details or MoveDetails()
-    outside = [d for d in details.dates() if not _in_window(d)]
-    if outside:
-        raise ChangeRefused(
-            f"{day(outside[0])} is outside the years this service plans for: give dates between "
-            f"{day(EARLIEST_DATE)} and {day(LATEST_DATE)}."
-        )
+    for date in details.dates():
+        try:
+            plausible_date(date)
+        except ValidationError as error:
+            raise ChangeRefused(error.messages[0]) from error
     moves, blocked = [], []
     today = today or timezone.localdate()
     with transaction.atomic():

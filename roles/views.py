@@ -207,7 +207,7 @@ def _form_at_version(form, stale: services.StaleEdit):
     for name, difference in stale.differences.items():
         if name in again.fields:
             again.add_error(
-                name, f"Now “{difference['now']}”: saving again makes it “{difference['yours']}”, as in your form."
+                name, f"Now “{difference['old']}”: saving again makes it “{difference['new']}”, as in your form."
             )
     return again
 

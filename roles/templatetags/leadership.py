@@ -44,12 +44,7 @@ def stage_badge(stage):
     )
 
 
-@register.filter
-def person(user):
-    """A user's full name, else their username; "system" for a change no one signed in made."""
-    if user is None:
-        return "system"
-    return user.get_full_name() or user.username
+register.filter("person", formatting.person)
 
 
 DETAIL_LABELS = {
