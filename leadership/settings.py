@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "roles.context_processors.navigation",
+                "recruitment.context_processors.navigation",
             ],
         },
     },
@@ -215,6 +216,13 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+
+# Mail: EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.nhs.uk:587) in production; the
+# console in development, so notices can be read in the terminal `make run` serves from.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="leadership-roles@example.nhs.uk")
+# The domain in calendar invitations' unique ids.
+CALENDAR_DOMAIN = env("CALENDAR_DOMAIN", default="leadership.example.nhs.uk")
 
 # History is read in the admin, never reverted from there: a revert would write around the services.
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -1,1 +1,364 @@
-# Create your models here.
+"""Recruitment to a role's advert round: applications, criteria and scores, panels and interview
+slots, offers and contracts, and the equality answers kept apart from all of them.
+
+The round itself (`roles.AdvertRound`) is opened by the role's "advertise" move; everything here
+hangs off it. Every write goes through `recruitment.services`, which moves the role through
+`roles.services` in the same transaction.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from roles.models import AdvertRound, Person, plausible_date
+
+
+class ApplicationStatus(models.TextChoices):
+    """Where an application stands, and the moves between the states (`APPLICATION_MOVES`).
+
+    | from            | to                                   | made by                               |
+    |-----------------|--------------------------------------|---------------------------------------|
+    | received        | shortlisted, not shortlisted         | the recruiter's shortlist decision    |
+    |                 |                                      | (a late one needs accepting first)    |
+    | shortlisted     | interviewed                          | the interview is recorded as held     |
+    | shortlisted,    | not appointed                        | the round closes unfilled, or the     |
+    | interviewed     |                                      | post is filled by someone else        |
+    | interviewed     | offered                              | an offer is made                      |
+    | offered         | appointed                            | the contract is signed                |
+    | offered         | not appointed                        | the offer is declined                 |
+    | not shortlisted,| back where it was                    | reinstated, with a reason             |
+    | not appointed   |                                      |                                       |
+    | any live state  | withdrawn                            | the applicant withdraws               |
+
+    "Live" is received, shortlisted, interviewed and offered. Appointed and withdrawn are final.
+    """
+
+    RECEIVED = "received", "Received"
+    SHORTLISTED = "shortlisted", "Shortlisted"
+    NOT_SHORTLISTED = "not_shortlisted", "Not shortlisted"
+    INTERVIEWED = "interviewed", "Interviewed"
+    OFFERED = "offered", "Offered"
+    APPOINTED = "appointed", "Appointed"
+    NOT_APPOINTED = "not_appointed", "Not appointed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+A_ = ApplicationStatus
+LIVE_STATUSES = frozenset({A_.RECEIVED, A_.SHORTLISTED, A_.INTERVIEWED, A_.OFFERED})
+REJECTED_STATUSES = frozenset({A_.NOT_SHORTLISTED, A_.NOT_APPOINTED})
+APPLICATION_MOVES: dict[str, frozenset[str]] = {
+    A_.RECEIVED: frozenset({A_.SHORTLISTED, A_.NOT_SHORTLISTED, A_.WITHDRAWN}),
+    A_.SHORTLISTED: frozenset({A_.INTERVIEWED, A_.NOT_APPOINTED, A_.WITHDRAWN}),
+    A_.INTERVIEWED: frozenset({A_.OFFERED, A_.NOT_APPOINTED, A_.WITHDRAWN}),
+    A_.OFFERED: frozenset({A_.APPOINTED, A_.NOT_APPOINTED, A_.WITHDRAWN}),
+    A_.NOT_SHORTLISTED: frozenset(),  # reinstating goes back where it was: see services.application_reinstate
+    A_.NOT_APPOINTED: frozenset(),
+    A_.APPOINTED: frozenset(),
+    A_.WITHDRAWN: frozenset(),
+}
+
+# The stages the equality report and time per stage count.
+STAGE_APPLIED = "applied"
+STAGE_SHORTLISTED = "shortlisted"
+STAGE_APPOINTED = "appointed"
+REACHED_SHORTLIST = frozenset({A_.SHORTLISTED, A_.INTERVIEWED, A_.OFFERED, A_.APPOINTED})
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(status__in=LIVE_STATUSES)
+
+
+class Application(models.Model):
+    """A person's application to one advert round."""
+
+    round = models.ForeignKey(AdvertRound, on_delete=models.PROTECT, related_name="applications")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="applications")
+    candidate_number = models.PositiveIntegerField(
+        help_text="What scorers see instead of the name until shortlisting closes."
+    )
+    statement = models.TextField("supporting statement", blank=True)
+    received_on = models.DateField(validators=[plausible_date])
+    status = models.CharField(max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.RECEIVED)
+    late_accepted_at = models.DateTimeField(
+        "late application accepted at", null=True, blank=True, help_text="A late application needs accepting."
+    )
+    interview_slot = models.OneToOneField(
+        "InterviewSlot", on_delete=models.SET_NULL, null=True, blank=True, related_name="application"
+    )
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["round", "candidate_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "person"], name="application_one_per_person_and_round"),
+            models.UniqueConstraint(fields=["round", "candidate_number"], name="application_number_unique_in_round"),
+        ]
+        indexes = [models.Index(fields=["round", "status"], name="application_round_status")]
+
+    def __str__(self) -> str:
+        return f"Candidate {self.candidate_number} – {self.round.role}"
+
+    @property
+    def is_late(self) -> bool:
+        return self.received_on > self.round.closes_on
+
+    @property
+    def awaits_late_accept(self) -> bool:
+        return self.is_late and self.late_accepted_at is None and self.status == ApplicationStatus.RECEIVED
+
+    @property
+    def label(self) -> str:
+        return f"Candidate {self.candidate_number}"
+
+
+class ApplicationEvent(models.Model):
+    """An application's history: every change of status (who, when, why) and other things done to it."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "Received"
+        MOVED = "moved", "Status changed"
+        LATE_ACCEPTED = "late_accepted", "Late application accepted"
+        REINSTATED = "reinstated", "Reinstated"
+        BOOKED = "booked", "Interview booked"
+        OFFER_ACCEPTED = "offer_accepted", "Offer accepted"
+        TOLD = "told", "Applicant told"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MOVED)
+    from_status = models.CharField(max_length=20, choices=ApplicationStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=ApplicationStatus.choices, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.get_kind_display()}"
+
+
+class Criterion(models.Model):
+    """What a round scores candidates on, at shortlisting or at interview, with its weight and range."""
+
+    class Stage(models.TextChoices):
+        SHORTLISTING = "shortlisting", "Shortlisting"
+        INTERVIEW = "interview", "Interview"
+
+    round = models.ForeignKey(AdvertRound, on_delete=models.PROTECT, related_name="criteria")
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.SHORTLISTING)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    weight = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(10)], help_text="1 to 10."
+    )
+    min_score = models.PositiveSmallIntegerField("lowest score", default=0)
+    max_score = models.PositiveSmallIntegerField("highest score", default=4, validators=[MaxValueValidator(100)])
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "criteria"
+        ordering = ["round", "stage", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(max_score__gt=models.F("min_score")), name="criterion_range_not_empty"),
+            models.UniqueConstraint(fields=["round", "stage", "title"], name="criterion_title_unique_in_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.min_score}–{self.max_score}, ×{self.weight})"
+
+
+class PanelMember(models.Model):
+    """Someone who scores a round's candidates and sits on its interview panel.
+
+    Sitting on a panel is its own kind of access: a panel member sees the rounds they sit on, and
+    only those, on their scoring pages (`recruitment.access`).
+    """
+
+    class Part(models.TextChoices):
+        CHAIR = "chair", "Chair"
+        MEMBER = "member", "Member"
+
+    round = models.ForeignKey(AdvertRound, on_delete=models.PROTECT, related_name="panel")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="panels")
+    part = models.CharField(max_length=10, choices=Part.choices, default=Part.MEMBER)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["round", "-part", "person__name"]
+        constraints = [models.UniqueConstraint(fields=["round", "person"], name="panel_member_once_per_round")]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_part_display().lower()})"
+
+
+class Score(models.Model):
+    """One panel member's score of one application against one criterion."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
+    panel_member = models.ForeignKey(PanelMember, on_delete=models.PROTECT, related_name="scores")
+    value = models.PositiveSmallIntegerField()
+    scored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "criterion", "panel_member"], name="score_once_per_member_and_criterion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application.label}: {self.criterion.title} = {self.value}"
+
+
+class InterviewSlot(models.Model):
+    """A time a candidate is interviewed: when, and where (a room or a video link)."""
+
+    round = models.ForeignKey(AdvertRound, on_delete=models.PROTECT, related_name="interview_slots")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    room = models.CharField(max_length=200, blank=True)
+    video_link = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["round", "starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="slot_ends_after_it_starts"),
+            models.UniqueConstraint(fields=["round", "starts_at"], name="slot_start_unique_in_round"),
+        ]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.starts_at)
+        return f"{local:%a %d %b %Y %H:%M}" + (f", {self.room}" if self.room else "")
+
+    @property
+    def where(self) -> str:
+        return " / ".join(part for part in (self.room, self.video_link) if part) or "to be confirmed"
+
+
+class Offer(models.Model):
+    """An offer of the role to one candidate. At most one open and one accepted offer per round."""
+
+    class Status(models.TextChoices):
+        MADE = "made", "Made, awaiting an answer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    round = models.ForeignKey(AdvertRound, on_delete=models.PROTECT, related_name="offers")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="offers")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.MADE)
+    made_at = models.DateTimeField(default=timezone.now)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["round", "made_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["round"], condition=Q(status="made"), name="offer_one_open_per_round"),
+            models.UniqueConstraint(
+                fields=["round"], condition=Q(status="accepted"), name="offer_one_accepted_per_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer to candidate {self.application.candidate_number} ({self.get_status_display().lower()})"
+
+
+class ContractType(models.TextChoices):
+    FIXED_TERM = "fixed_term", "Fixed term"
+    SECONDMENT = "secondment", "Secondment"
+    SESSIONAL = "sessional", "Sessional"
+
+
+class Contract(models.Model):
+    """The signed contract that fills the role: it moves the role to contracted."""
+
+    offer = models.OneToOneField(Offer, on_delete=models.PROTECT, related_name="contract")
+    contract_type = models.CharField("type", max_length=20, choices=ContractType.choices)
+    starts_on = models.DateField(validators=[plausible_date])
+    ends_on = models.DateField(validators=[plausible_date])
+    sessions_per_week = models.DecimalField(
+        max_digits=4, decimal_places=2, validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(10)]
+    )
+    rate_per_session = models.DecimalField(
+        "rate per session per year (£)",
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    signed_on = models.DateField(validators=[plausible_date])
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="contract_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_contract_type_display()} contract, {self.starts_on:%d/%m/%Y} to {self.ends_on:%d/%m/%Y}"
+
+
+PREFER_NOT = "prefer_not_to_say"
+
+
+def _choices(*pairs):
+    return [*pairs, (PREFER_NOT, "Prefer not to say")]
+
+
+class EqualityAnswers(models.Model):
+    """An applicant's equality monitoring answers, kept apart from the application.
+
+    Optional, each with "prefer not to say"; empty is not answered. Never shown to scorers or panels
+    and not in the admin at all: `recruitment.equality` reports them in aggregate per stage only,
+    with small numbers suppressed.
+    """
+
+    AGE_BANDS = _choices(
+        ("under_30", "Under 30"),
+        ("30_39", "30 to 39"),
+        ("40_49", "40 to 49"),
+        ("50_59", "50 to 59"),
+        ("60_plus", "60 or over"),
+    )
+    SEXES = _choices(("female", "Female"), ("male", "Male"), ("other", "Another term"))
+    ETHNIC_GROUPS = _choices(
+        ("asian", "Asian or Asian British"),
+        ("black", "Black, Black British, Caribbean or African"),
+        ("mixed", "Mixed or multiple ethnic groups"),
+        ("white", "White"),
+        ("other", "Another ethnic group"),
+    )
+    YES_NO = _choices(("yes", "Yes"), ("no", "No"))
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="equality_answers")
+    age_band = models.CharField(max_length=20, choices=AGE_BANDS, blank=True)
+    sex = models.CharField(max_length=20, choices=SEXES, blank=True)
+    ethnic_group = models.CharField(max_length=20, choices=ETHNIC_GROUPS, blank=True)
+    disability = models.CharField("disabled", max_length=20, choices=YES_NO, blank=True)
+
+    QUESTIONS = ("age_band", "sex", "ethnic_group", "disability")
+
+    class Meta:
+        verbose_name_plural = "equality answers"
+
+    def __str__(self) -> str:
+        return "Equality answers"

@@ -12,6 +12,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError, transaction
@@ -142,6 +143,16 @@ class ServiceDoorAdmin(SimpleHistoryAdmin):
     refusal put on the form (`RefusalOnForm`), answering with the refusal's HTTP status. The
     first attempt's transaction was rolled back, so nothing was written.
     """
+
+    def response_action(self, request, queryset):
+        """Ids of the selected rows that no row could have ("abc", 21 digits) are no selection: they
+        made the lookup itself fail."""
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        possible = [value for value in selected if value.isdigit() and is_possible_id(self.model, value)]
+        if possible != selected:
+            request.POST = request.POST.copy()
+            request.POST.setlist(ACTION_CHECKBOX_NAME, possible)
+        return super().response_action(request, queryset)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -48,6 +49,12 @@ class ICS(models.Model):
         default=Decimal(settings.DEFAULT_SESSION_RATE),
         validators=[MinValueValidator(Decimal("0.01"))],
         help_text="What one session a week costs for a year; £16,400 in South East London.",
+    )
+    time_to_hire_target_weeks = models.PositiveSmallIntegerField(
+        "time to hire target (weeks)",
+        default=8,
+        validators=[MinValueValidator(1, "Give a target of at least one week."), MaxValueValidator(104)],
+        help_text="From an advert opening to the appointee's confirmed start; NHS England aims at 6 to 8 weeks.",
     )
     history = HistoricalRecords()
 
@@ -377,6 +384,15 @@ class Role(models.Model):
         help_text='The decision that authorises the role, e.g. "Borough Strategic Board: endorse the role set".',
     )
     appointee_name = models.CharField("appointee", max_length=200, blank=True, editable=False)
+    appointee = models.ForeignKey(
+        "Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="appointments",
+        help_text="The person in the role, where recruitment recorded them (the name above is kept either way).",
+    )
     is_critical = models.BooleanField(
         "critical role that continues",
         default=False,
@@ -520,7 +536,40 @@ class AdvertRound(models.Model):
     opens_on = models.DateField("opens on", validators=[plausible_date])
     closes_on = models.DateField("closes on", validators=[plausible_date])
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.OPEN)
+    advert_text = models.TextField("advert text", blank=True)
+    eligible_professions = models.ManyToManyField(
+        Profession,
+        blank=True,
+        related_name="advert_rounds",
+        help_text="Who the advert invites; leave empty for the professions the role is open to.",
+    )
+    sessions_shown = models.DecimalField(
+        "sessions a week shown",
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("10"))],
+        help_text="As the advert states them; empty shows the role's own.",
+    )
+    pay_shown = models.CharField(
+        "pay shown",
+        max_length=200,
+        blank=True,
+        help_text="As the advert states it, e.g. “£16,400 a year per session a week, pro rata”.",
+    )
+    advertised_where = models.TextField(
+        "where it was advertised", blank=True, help_text="E.g. NHS Jobs, the LCP newsletter, the GP bulletin."
+    )
+    shortlist_closed_at = models.DateTimeField(
+        "shortlisting closed at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Until then scorers see candidate numbers and statements only, never names.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[eligible_professions], excluded_fields=["created_at"])
 
     class Meta:
         ordering = ["role", "number"]
@@ -533,6 +582,11 @@ class AdvertRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} – round {self.number} ({self.opens_on:%d/%m/%Y} to {self.closes_on:%d/%m/%Y})"
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Whether scorers still see candidate numbers rather than names."""
+        return self.shortlist_closed_at is None
 
 
 class RoleMove(models.Model):
@@ -704,3 +758,98 @@ class Membership(models.Model):
     def clean(self):
         if self.kind == AccessKind.ICS_ADMIN and not self.ics_id:
             raise ValidationError({"ics": "An ICS administrator's scope is a whole ICS: choose the ICS."})
+
+
+class Person(models.Model):
+    """Someone who is not only a user: an applicant, an appointee, a panel member, a board member.
+
+    One record per person across rounds, roles and boards. `user` is their sign-in, if they have one
+    (panel members do; most applicants do not).
+    """
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    profession = models.ForeignKey(Profession, on_delete=models.PROTECT, null=True, blank=True, related_name="people")
+    employer = models.CharField(max_length=200, blank=True)
+    registration = models.CharField(
+        "professional registration", max_length=100, blank=True, help_text="E.g. GMC 1234567, NMC 12A3456B."
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="person",
+        help_text="Their sign-in, if they use the service (panel members do).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["created_at"])
+
+    class Meta:
+        verbose_name_plural = "people"
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                models.functions.Lower("email"),
+                condition=~Q(email=""),
+                name="person_email_unique",
+                violation_error_message="Someone already has this e-mail address: choose that person instead.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Declaration(models.Model):
+    """The one register of declared interests: recruitment's conflicts with a candidate, and (later)
+    governance's declarations on board items, are rows here.
+
+    A standing declaration has no `context`; a specific one names what it concerns (an advert round,
+    a board item) through `context`, and, where the interest is in a person (a candidate from the
+    declarer's own practice), `about_person`. `action` is what was done about it.
+    """
+
+    class Action(models.TextChoices):
+        NONE = "none", "None needed"
+        EXCLUDED_FROM_SCORING = "excluded_from_scoring", "Took no part in scoring this candidate"
+        LEFT_THE_ROOM = "left_the_room", "Left the room"
+        DID_NOT_VOTE = "did_not_vote", "Did not vote"
+        OTHER = "other", "Other (see notes)"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="declarations")
+    interest = models.TextField(help_text="What the interest is, e.g. “same practice as the candidate”.")
+    about_person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="declarations_about",
+        help_text="The person the interest is in, if any (a candidate).",
+    )
+    context_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, null=True, blank=True, editable=False
+    )
+    context_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    context = GenericForeignKey("context_type", "context_id")
+    action = models.CharField("action taken", max_length=30, choices=Action.choices, default=Action.NONE)
+    notes = models.TextField(blank=True)
+    declared_on = models.DateField(default=timezone.localdate, validators=[plausible_date])
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-declared_on", "-pk"]
+        indexes = [models.Index(fields=["context_type", "context_id"], name="declaration_context")]
+
+    def __str__(self) -> str:
+        about = f" in {self.about_person}" if self.about_person_id else ""
+        return f"{self.person}: interest{about} ({self.declared_on:%d/%m/%Y})"
+
+    @property
+    def is_standing(self) -> bool:
+        return self.context_id is None

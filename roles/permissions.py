@@ -9,6 +9,8 @@
 | HR recruiter      | the places they support, read only;  | those places' roles, read only, and |
 |                   | the recruitment moves                | the recruitment moves               |
 | board secretariat | their place(s), read only            | no access                           |
+| panel member      | the rounds they sit on: scoring      | no access                           |
+|                   | pages only (`recruitment.access`)    |                                     |
 
 A place the user may not see does not exist for them (404); a place they may see but not change
 answers 403 to a change. Overriding the budget guard is for ICS administrators only.
@@ -91,6 +93,16 @@ def may_move(user, place: Place, to: str) -> bool:
     if _covers(user, place, EDITORS):
         return True
     return to in RECRUITMENT_MOVES and _covers(user, place, {AccessKind.HR_RECRUITER})
+
+
+def may_recruit(user, place: Place) -> bool:
+    """Runs recruitment for the place: applications, shortlists, interviews, offers, contracts.
+    HR recruiters for the places they support, and ICS administrators."""
+    return _covers(user, place, {AccessKind.HR_RECRUITER, AccessKind.ICS_ADMIN})
+
+
+def places_recruited_by(user) -> QuerySet[Place]:
+    return _places_for(user, {AccessKind.HR_RECRUITER, AccessKind.ICS_ADMIN})
 
 
 def is_ics_admin_for(user, place: Place) -> bool:

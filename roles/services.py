@@ -18,6 +18,7 @@ import copy
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -32,6 +33,7 @@ from .models import (
     MOVE_NEEDS,
     AdvertRound,
     Budget,
+    Person,
     Place,
     Role,
     RoleMove,
@@ -154,6 +156,17 @@ def _lock_roles(role_ids, places: dict[int, Place]) -> dict[int, Role]:
     return locked
 
 
+def role_lock(role: Role) -> Role:
+    """Take `role`'s place lock and then its own, as every writer does, and return it read afresh.
+
+    For apps above `roles` whose changes move a role: they lock it first, then their own rows, so
+    their lock order matches the moves' (place, role, then anything else) and never deadlocks."""
+    locked = _lock_roles([role.pk], _lock_places(_current_place_ids([role.pk])))
+    if role.pk not in locked:
+        raise StaleMove(f"“{role.title}” no longer exists: look at the list again.")
+    return locked[role.pk]
+
+
 def _current_place_ids(role_ids) -> set[int]:
     return set(Role.objects.filter(pk__in=role_ids).values_list("place_id", flat=True))
 
@@ -176,12 +189,24 @@ class MoveDetails:
     opens_on: dt.date | None = None
     closes_on: dt.date | None = None
     appointee_name: str = ""
+    appointee: Person | None = None  # recruitment's appointee; the name is taken from them
     contract_start: dt.date | None = None
     contract_end: dt.date | None = None
+    # A signed contract's terms, where they differ from the role's (recruitment's contract): they
+    # become the role's, as the contract's dates do, under the budget guard.
+    sessions_per_week: Decimal | None = None
+    rate_per_session: Decimal | None = None
     board_decision: str = ""
 
     def as_json(self) -> dict:
-        return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in vars(self).items() if v}
+        shown = {
+            k: (v.isoformat() if isinstance(v, dt.date) else str(v) if isinstance(v, Decimal) else v)
+            for k, v in vars(self).items()
+            if v and k != "appointee"
+        }
+        if self.appointee is not None:
+            shown["appointee_name"], shown["person_id"] = self.appointee.name, self.appointee.pk
+        return shown
 
     def dates(self) -> list[dt.date]:
         return [v for v in vars(self).values() if isinstance(v, dt.date)]
@@ -671,6 +696,9 @@ def _move_locked(
 
     resuming = before == S.ON_HOLD and to == role.held_from
     _apply(role=role, to=to, details=details, today=today, resuming=resuming)
+    if not resuming:
+        for check in MOVE_CHECKS:
+            check(role=role, to=to, details=details, today=today)
     budget = _guard_budget(
         role=role,
         stage_after=stage_of(to, before) if to == S.ON_HOLD else stage_of(to),
@@ -703,7 +731,35 @@ def _move_locked(
 
 # What a move may change on the role: its state, and what the move records (appointee, contract
 # dates, board decision).
-MOVED_COLUMNS = ("status", "held_from", "appointee_name", "start_date", "end_date", "board_decision")
+MOVED_COLUMNS = (
+    "status",
+    "held_from",
+    "appointee_name",
+    "appointee",
+    "start_date",
+    "end_date",
+    "board_decision",
+    "sessions_per_week",
+    "rate_per_session",
+)
+TERMS = ("sessions_per_week", "rate_per_session")
+
+
+# --- Checks other apps register -------------------------------------------------------------------
+
+# Rules about a move that depend on data kept above `roles` (recruitment's applications and offers).
+# `roles` never imports those apps: they register a check here when Django starts (their
+# `AppConfig.ready`), and every move, whoever makes it, runs every check under the same lock,
+# after the move's own rules. A check is `check(*, role, to, details, today)`; it raises
+# `ChangeRefused` to refuse. See docs/decisions.md, "Recruitment's rules on role moves".
+MOVE_CHECKS: list = []
+
+
+def move_check(check):
+    """Register `check` to run on every move (a decorator; registering twice keeps one)."""
+    if check not in MOVE_CHECKS:
+        MOVE_CHECKS.append(check)
+    return check
 
 
 def _current_round(role: Role) -> AdvertRound | None:
@@ -754,7 +810,7 @@ def _apply(*, role: Role, to: str, details: MoveDetails, today: dt.date, resumin
                 f"on {day(current.closes_on + dt.timedelta(days=1))}."
             )
     elif to == S.CONTRACTED:
-        name = details.appointee_name.strip()
+        name = (details.appointee.name if details.appointee else details.appointee_name).strip()
         if not (name and details.contract_start and details.contract_end):
             raise ChangeRefused(
                 f"Recording the contract for “{role.title}” needs the appointee's name and the contract's "
@@ -765,8 +821,14 @@ def _apply(*, role: Role, to: str, details: MoveDetails, today: dt.date, resumin
                 f"The contract end ({day(details.contract_end)}) is before its start "
                 f"({day(details.contract_start)}): move one of them."
             )
-        role.appointee_name = name
+        role.appointee_name, role.appointee = name, details.appointee
         role.start_date, role.end_date = details.contract_start, details.contract_end
+        role.sessions_per_week = details.sessions_per_week or role.sessions_per_week
+        role.rate_per_session = details.rate_per_session or role.rate_per_session
+        try:
+            role.clean_fields(exclude=[f.name for f in Role._meta.fields if f.name not in TERMS])
+        except ValidationError as error:
+            raise ChangeRefused(" ".join(error.messages)) from error
         AdvertRound.objects.filter(role=role, outcome=AdvertRound.Outcome.OPEN).update(
             outcome=AdvertRound.Outcome.APPOINTED
         )
@@ -777,7 +839,7 @@ def _apply(*, role: Role, to: str, details: MoveDetails, today: dt.date, resumin
         if role.end_date is None or today < role.end_date:
             role.end_date = today
     elif to == S.NOT_APPOINTED:
-        role.appointee_name = ""
+        role.appointee_name, role.appointee = "", None
         current = _current_round(role)
         if current is not None:
             current.outcome = AdvertRound.Outcome.NOT_APPOINTED

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import permissions, selectors, services
+from . import extensions, permissions, selectors, services
 from .costs import FinancialYear
 from .filters import RoleFilter
 from .forms import BulkMoveForm, MoveForm, ReasonForm, RoleForm, RoleReasonForm
@@ -129,6 +129,7 @@ def role_detail(request, place, pk):
             audit=role.moves.select_related("by").all(),
             rounds=role.advert_rounds.all(),
             movable=_moves_for(request.user, place, role),
+            sections=extensions.sections_for(request, role),
         ),
     )
 
@@ -288,6 +289,7 @@ def _render_board(request, place, bulk_form=None, status=200):
     for column in columns:
         for card in column.cards:
             card.moves = _moves_for(request.user, place, card.role)
+            card.links = extensions.links_for(card.role)
     bulk_form = bulk_form or BulkMoveForm(place=place, may_override=may_override)
     return render(
         request,

@@ -54,7 +54,10 @@ DETAIL_LABELS = {
     "contract_start": "Contract starts",
     "contract_end": "Contract ends",
     "board_decision": "Board decision",
+    "sessions_per_week": "Sessions a week",
+    "rate_per_session": "Rate per session per year (£)",
 }
+HIDDEN_DETAILS = frozenset({"person_id"})
 
 
 @register.filter
@@ -64,6 +67,8 @@ def move_details(details):
 
     pairs = []
     for key, value in (details or {}).items():
+        if key in HIDDEN_DETAILS:
+            continue
         if key in ("opens_on", "closes_on", "contract_start", "contract_end"):
             try:
                 value = formatting.day(dt.date.fromisoformat(value))
@@ -71,3 +76,9 @@ def move_details(details):
                 pass
         pairs.append((DETAIL_LABELS.get(key, key.replace("_", " ").capitalize()), value))
     return pairs
+
+
+@register.filter
+def get_item(mapping, key):
+    """`mapping[key]` in a template, or None."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -1,7 +1,9 @@
 import os
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
+from recruitment import demo as recruitment_demo
 from roles.demo import DEMO_USERS, Loader
 
 DEFAULT_PASSWORD = "demo-pass-2022"
@@ -25,7 +27,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, reset, password, **options):
-        created = Loader(reset=reset, password=password).load()
+        with transaction.atomic():
+            if reset:
+                recruitment_demo.clear()
+            created = Loader(reset=reset, password=password).load()
+            recruitment_demo.panel_user(password, reset=reset)
+            created += recruitment_demo.RecruitmentLoader(reset=reset).load()
         action = "created or reset" if reset else "created (existing rows left as they were)"
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {created} rows {action}."))
         self.stdout.write("Figures the papers do not give are assumptions; `manage.py help load_demo` says which.")
@@ -35,3 +42,4 @@ class Command(BaseCommand):
             where = ", ".join(scope.split(":")[1] for scope in scopes)
             admin = " + admin site" if is_staff else ""
             self.stdout.write(f"  {username:<13} {kind.label}: {where}{admin}")
+        self.stdout.write(f"  {recruitment_demo.PANEL_USERNAME:<13} Panel member: scores Bexley's recruitment rounds")

@@ -1,0 +1,199 @@
+"""Reads that recruitment's pages, admin and exports share: rankings, pipelines, time to hire.
+
+Totals and ranks are computed here and nowhere else: a criterion's score for a candidate is the mean
+of the panel members' scores that count (a member who declared an interest in the candidate does
+not count for them), the total is the sum of those means times each criterion's weight, and the
+rank orders totals from the highest (equal totals share a rank).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from roles.models import AdvertRound, Declaration, Place
+
+from .models import Application, ApplicationStatus, Criterion, Offer, PanelMember, Score
+
+A = ApplicationStatus
+TWO_PLACES = Decimal("0.01")
+
+
+@dataclass
+class RankedApplication:
+    application: Application
+    means: dict[int, Decimal | None]  # criterion id -> mean of the counted scores
+    total: Decimal
+    scorers: int  # panel members whose scores count for this candidate
+    left_out: list[str] = field(default_factory=list)  # panel members left out (declared an interest)
+    rank: int = 0
+
+
+@dataclass
+class Ranking:
+    stage: str
+    criteria: list[Criterion]
+    rows: list[RankedApplication]
+
+    @property
+    def most(self) -> Decimal:
+        return sum((Decimal(c.max_score * c.weight) for c in self.criteria), Decimal(0))
+
+
+def declared_pairs(round_: AdvertRound) -> set[tuple[int, int]]:
+    """(declarer's person id, candidate's person id) for every interest declared in this round."""
+    return set(
+        Declaration.objects.filter(
+            context_type=ContentType.objects.get_for_model(AdvertRound),
+            context_id=round_.pk,
+            about_person__isnull=False,
+        ).values_list("person_id", "about_person_id")
+    )
+
+
+def ranking(round_: AdvertRound, stage: str, applications: QuerySet[Application] | None = None) -> Ranking:
+    """The round's candidates at `stage`, best first, in five queries whatever their number."""
+    criteria = list(round_.criteria.filter(stage=stage))
+    apps = list((applications if applications is not None else round_.applications.all()).select_related("person"))
+    members = {m.pk: m for m in PanelMember.objects.filter(round=round_).select_related("person")}
+    conflicts = declared_pairs(round_)
+    by_app: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    counted_by: dict[int, set[int]] = defaultdict(set)
+    scored_by: dict[int, set[int]] = defaultdict(set)
+    scores = Score.objects.filter(application__round=round_, criterion__stage=stage).values_list(
+        "application_id", "criterion_id", "panel_member_id", "value"
+    )
+    person_of = {a.pk: a.person_id for a in apps}
+    for app_id, criterion_id, member_id, value in scores:
+        if app_id not in person_of or member_id not in members:
+            continue
+        scored_by[app_id].add(member_id)
+        if (members[member_id].person_id, person_of[app_id]) in conflicts:
+            continue
+        by_app[app_id][criterion_id].append(value)
+        counted_by[app_id].add(member_id)
+    rows = []
+    for application in apps:
+        means = {}
+        total = Decimal(0)
+        for criterion in criteria:
+            values = by_app[application.pk].get(criterion.pk, [])
+            mean = (Decimal(sum(values)) / len(values)).quantize(TWO_PLACES, ROUND_HALF_UP) if values else None
+            means[criterion.pk] = mean
+            total += (mean or 0) * criterion.weight
+        left_out = sorted(
+            members[m].person.name for m in members if (members[m].person_id, application.person_id) in conflicts
+        )
+        rows.append(RankedApplication(application, means, total, len(counted_by[application.pk]), left_out))
+    rows.sort(key=lambda r: (-r.total, r.application.candidate_number))
+    rank, previous = 0, None
+    for position, row in enumerate(rows, start=1):
+        if row.total != previous:
+            rank, previous = position, row.total
+        row.rank = rank
+    return Ranking(stage=stage, criteria=criteria, rows=rows)
+
+
+# --- The pipeline ---------------------------------------------------------------------------------------
+
+
+def status_counts(round_: AdvertRound) -> dict[str, int]:
+    counts = dict(round_.applications.values_list("status").annotate(n=Count("pk")).order_by())
+    return {status: counts.get(status, 0) for status in A.values}
+
+
+# --- Time to hire and time per stage ----------------------------------------------------------------------
+
+
+@dataclass
+class Stage:
+    name: str
+    start: dt.date | None
+    end: dt.date | None  # None: still going (counted to today)
+    days: int | None
+
+
+@dataclass
+class HireTimes:
+    """How long a round took, against the ICS's target (days from the advert opening)."""
+
+    round: AdvertRound
+    target_days: int
+    to_acceptance: int | None  # days from opening to the offer accepted
+    to_start: int | None  # days from opening to the contract's confirmed start
+    elapsed: int  # days from opening to today (or to the start, once known)
+    stages: list[Stage]
+
+    @property
+    def breached(self) -> bool:
+        """Over target: the confirmed start is later than the target, or the target passed with no start."""
+        if self.to_start is not None:
+            return self.to_start > self.target_days
+        live = self.round.outcome == AdvertRound.Outcome.OPEN
+        return live and self.elapsed > self.target_days
+
+
+def _date(value) -> dt.date | None:
+    if value is None:
+        return None
+    return timezone.localdate(value) if isinstance(value, dt.datetime) else value
+
+
+def hire_times(round_: AdvertRound, today: dt.date | None = None) -> HireTimes:
+    """Time to hire and per stage for one round; the round needs `offers` prefetched with their
+    contracts (`rounds_with_times`) to stay at a constant number of queries."""
+    today = today or timezone.localdate()
+    offers = sorted(round_.offers.all(), key=lambda o: o.made_at)
+    accepted = next((o for o in offers if o.status == Offer.Status.ACCEPTED), None)
+    contract = getattr(accepted, "contract", None) if accepted else None
+    first_offer = _date(offers[0].made_at) if offers else None
+    accepted_on = _date(accepted.answered_at) if accepted else None
+    shortlisted_on = _date(round_.shortlist_closed_at)
+    marks = [
+        ("Advert open", round_.opens_on, round_.closes_on),
+        ("Shortlisting", round_.closes_on, shortlisted_on),
+        ("Interviews", shortlisted_on, first_offer),
+        ("Offer to acceptance", first_offer, accepted_on),
+        ("Acceptance to contract", accepted_on, contract.signed_on if contract else None),
+        ("Contract to start", contract.signed_on if contract else None, contract.starts_on if contract else None),
+    ]
+    stages = []
+    for name, start, end in marks:
+        if start is None:
+            stages.append(Stage(name, None, None, None))
+            continue
+        finish = end or (today if round_.outcome == AdvertRound.Outcome.OPEN else None)
+        stages.append(Stage(name, start, end, (finish - start).days if finish else None))
+    target = round_.role.place.ics.time_to_hire_target_weeks * 7
+    to_start = (contract.starts_on - round_.opens_on).days if contract else None
+    return HireTimes(
+        round=round_,
+        target_days=target,
+        to_acceptance=(accepted_on - round_.opens_on).days if accepted_on else None,
+        to_start=to_start,
+        elapsed=to_start if to_start is not None else (today - round_.opens_on).days,
+        stages=stages,
+    )
+
+
+def rounds_with_times(rounds: QuerySet[AdvertRound]) -> QuerySet[AdvertRound]:
+    """Rounds ready for `hire_times` and the pipeline counts, in a constant number of queries."""
+    counts = {
+        f"n_{status}": Count("applications", filter=Q(applications__status=status), distinct=True)
+        for status in A.values
+    }
+    return (
+        rounds.select_related("role__place__ics")
+        .prefetch_related(Prefetch("offers", queryset=Offer.objects.select_related("contract")))
+        .annotate(n_applications=Count("applications", distinct=True), **counts)
+    )
+
+
+def place_rounds(place: Place) -> QuerySet[AdvertRound]:
+    return rounds_with_times(AdvertRound.objects.filter(role__place=place)).order_by("-opens_on", "role__title")
