@@ -506,16 +506,21 @@ def _lock_offer(offer: Offer) -> tuple[Role, AdvertRound, Offer]:
 
 def offer_accept(*, offer: Offer, by) -> Offer:
     with transaction.atomic():
-        role, round_, offer = _lock_offer(offer)
-        _must_recruit(by, role)
-        if offer.status != Offer.Status.MADE:
-            raise ChangeRefused(
-                f"This offer is {offer.get_status_display().lower()}: only an open offer can be accepted."
-            )
-        offer.status, offer.answered_at, offer.answered_by = Offer.Status.ACCEPTED, timezone.now(), by
-        offer.save(update_fields=["status", "answered_at", "answered_by"])
+        role, round_, offer = _answer(offer, Offer.Status.ACCEPTED, by)
         _event(offer.application, Kind.OFFER_ACCEPTED, by)
     return offer
+
+
+def _answer(offer: Offer, answer: str, by) -> tuple[Role, AdvertRound, Offer]:
+    """Lock the offer and record the candidate's answer to it; only an open offer is answered."""
+    role, round_, offer = _lock_offer(offer)
+    _must_recruit(by, role)
+    if offer.status != Offer.Status.MADE:
+        verb = "accepted" if answer == Offer.Status.ACCEPTED else "declined"
+        raise ChangeRefused(f"This offer is {offer.get_status_display().lower()}: only an open offer can be {verb}.")
+    offer.status, offer.answered_at, offer.answered_by = answer, timezone.now(), by
+    offer.save(update_fields=["status", "answered_at", "answered_by"])
+    return role, round_, offer
 
 
 def offer_decline(
@@ -527,14 +532,7 @@ def offer_decline(
     if then not in {"next", "not_appointed"}:
         raise ChangeRefused("After a declined offer, choose the next candidate or not appointed.")
     with transaction.atomic():
-        role, round_, offer = _lock_offer(offer)
-        _must_recruit(by, role)
-        if offer.status != Offer.Status.MADE:
-            raise ChangeRefused(
-                f"This offer is {offer.get_status_display().lower()}: only an open offer can be declined."
-            )
-        offer.status, offer.answered_at, offer.answered_by = Offer.Status.DECLINED, timezone.now(), by
-        offer.save(update_fields=["status", "answered_at", "answered_by"])
+        role, round_, offer = _answer(offer, Offer.Status.DECLINED, by)
         application = Application.objects.select_for_update(of=("self",)).get(pk=offer.application_id)
         application.round = round_
         _set_status(application, A.NOT_APPOINTED, by, reason=reason.strip() or "Declined the offer.")
@@ -621,10 +619,7 @@ def contract_sign(
         application = Application.objects.select_for_update(of=("self",)).get(pk=offer.application_id)
         application.round = round_
         _set_status(application, A.APPOINTED, by, reason=f"Contract signed on {day(signed_on)}.")
-        for other in round_.applications.select_for_update(of=("self",)).filter(status__in=LIVE_STATUSES):
-            other.round = round_
-            _set_status(other, A.NOT_APPOINTED, by, reason="The post was filled.")
-            notices.outcome(other, by=by)
+        _not_appointed(round_, by, reason="The post was filled.")
     return contract
 
 
@@ -642,11 +637,16 @@ def round_close_unfilled(*, round: AdvertRound, by, reason: str, today: dt.date 
 
 
 def _close_unfilled(role: Role, round_: AdvertRound, by, *, reason: str, today) -> None:
+    _not_appointed(round_, by, reason=reason)
+    role_move(role=role, to=S.NOT_APPOINTED, by=by, reason=reason, today=today)
+
+
+def _not_appointed(round_: AdvertRound, by, *, reason: str) -> None:
+    """Everyone still in the round is not appointed, and told."""
     for application in round_.applications.select_for_update(of=("self",)).filter(status__in=LIVE_STATUSES):
         application.round = round_
         _set_status(application, A.NOT_APPOINTED, by, reason=reason)
         notices.outcome(application, by=by)
-    role_move(role=role, to=S.NOT_APPOINTED, by=by, reason=reason, today=today)
 
 
 # --- The advert ---------------------------------------------------------------------------------------

@@ -166,6 +166,8 @@ def _render_round(request, round_: AdvertRound, *, status: int = 200, **forms):
         accepted=accepted,
         may_recruit=may_recruit,
         recruiting=[S.SHORTLISTING, S.INTERVIEWING, S.OFFERED],
+        professions=[p.name for p in round_.eligible_professions.all()]
+        or [p.name for p in role.eligible_professions.all()],
         today=timezone.localdate(),
     )
     return render(request, "recruitment/round_detail.html", context, status=status)

@@ -19,7 +19,7 @@ def row_counts():
     return {
         model.__name__: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label in ("roles", "auth")
+        if model._meta.app_label in ("roles", "recruitment", "auth")
     }
 
 
@@ -30,7 +30,7 @@ def test_load_demo_twice_gives_the_same_rows_and_prints_the_users():
     call_command("load_demo", "--password", "pw-for-test", stdout=StringIO())
     assert row_counts() == first
     printed = out.getvalue()
-    for username in ("ics-admin", "bexley-team", "hr-recruiter", "secretariat"):
+    for username in ("ics-admin", "bexley-team", "hr-recruiter", "secretariat", "panel-member"):
         assert username in printed
         request = RequestFactory().post("/accounts/login/")
         assert authenticate(request=request, username=username, password="pw-for-test") is not None
@@ -75,3 +75,32 @@ def test_the_seed_figures(demo):
     assert chair.place.ics.name == "Joined Up Care Derbyshire"
     assert chair.sessions_per_week == Decimal("4") and chair.wte == Decimal("0.4")  # 2 days a week
     assert (chair.start_date, chair.end_date) == (dt.date(2023, 4, 1), dt.date(2026, 3, 31))  # 3-year term
+
+
+def test_the_demo_holds_a_round_run_to_contract_and_one_in_shortlisting():
+    from recruitment.models import Application, ApplicationStatus, Offer
+    from roles.models import Declaration, RoleStatus
+
+    call_command("load_demo", stdout=StringIO())
+    cancer = Role.objects.get(place__slug="bexley", title="Cancer (including living with and beyond)")
+    contracted = cancer.advert_rounds.get(number=1)
+    assert cancer.appointee.name == cancer.appointee_name == "Dr Jo Specimen"
+    assert list(contracted.offers.order_by("made_at").values_list("status", flat=True)) == [
+        Offer.Status.DECLINED,
+        Offer.Status.ACCEPTED,
+    ]
+    assert Declaration.objects.filter(context_id=contracted.pk, about_person__name="Dr Sam Placeholder").exists()
+    respiratory = Role.objects.get(place__slug="bexley", title="LTCs including Respiratory and Cardiovascular")
+    assert respiratory.status == RoleStatus.SHORTLISTING
+    shortlisting = respiratory.advert_rounds.get(number=2)
+    assert shortlisting.is_anonymous and shortlisting.applications.count() == 5
+    assert [a.is_late for a in Application.objects.filter(round=shortlisting).order_by("candidate_number")] == [
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
+    assert not Application.objects.filter(round=shortlisting).exclude(status=ApplicationStatus.RECEIVED).exists()
+    call_command("load_demo", "--reset", stdout=StringIO())
+    assert Role.objects.get(pk=respiratory.pk).advert_rounds.get(number=2).applications.count() == 5
