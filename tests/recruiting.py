@@ -35,13 +35,14 @@ class RoundSetup:
     """A Bexley role advertised from 21 Feb to 4 Mar 2022 and now shortlisting, with a recruiter,
     a place team member, two criteria per stage, and `add(n)` to add applications."""
 
-    def __init__(self, place, *, status=RoleStatus.SHORTLISTING):
-        BudgetFactory(place=place, financial_year=2022, amount=Decimal("417000"))
-        BudgetFactory(place=place, financial_year=2023, amount=Decimal("417000"))
+    def __init__(self, place, *, status=RoleStatus.SHORTLISTING, title="Frailty including Care Homes", users=True):
+        if users:
+            BudgetFactory(place=place, financial_year=2022, amount=Decimal("417000"))
+            BudgetFactory(place=place, financial_year=2023, amount=Decimal("417000"))
         self.place = place
         self.role = RoleFactory(
             place=place,
-            title="Frailty including Care Homes",
+            title=title,
             status=status,
             start_date=dt.date(2022, 5, 3),
             end_date=dt.date(2024, 3, 31),
@@ -49,8 +50,9 @@ class RoundSetup:
             description_signed_off_on=dt.date(2022, 2, 18),
         )
         self.round = AdvertRound.objects.create(role=self.role, number=1, opens_on=OPENS, closes_on=CLOSES)
-        self.recruiter = member(AccessKind.HR_RECRUITER, place=place, username=f"hr-{place.slug}")
-        self.team = member(AccessKind.PLACE_TEAM, place=place, username=f"team-{place.slug}")
+        if users:
+            self.recruiter = member(AccessKind.HR_RECRUITER, place=place, username=f"hr-{place.slug}")
+            self.team = member(AccessKind.PLACE_TEAM, place=place, username=f"team-{place.slug}")
         self.criteria = [
             Criterion.objects.create(round=self.round, title="Leadership experience", weight=2, max_score=4, order=1),
             Criterion.objects.create(round=self.round, title="System working", weight=1, max_score=4, order=2),
@@ -63,6 +65,16 @@ class RoundSetup:
                 round=self.round, stage=Criterion.Stage.INTERVIEW, title="Partnership working", weight=1, max_score=5
             ),
         ]
+
+    @classmethod
+    def again(cls, place, n: int) -> RoundSetup:
+        """Another role of the same place, recruited by the same recruiter."""
+        from django.contrib.auth import get_user_model
+
+        setup = cls(place, title=f"Frailty including Care Homes {n}", users=False)
+        users = get_user_model().objects
+        setup.recruiter, setup.team = users.get(username=f"hr-{place.slug}"), users.get(username=f"team-{place.slug}")
+        return setup
 
     def add(self, count: int, *, start: int = 1, received_on=dt.date(2022, 3, 1)) -> list[Application]:
         gp = Profession.objects.filter(slug="gp").first()

@@ -121,3 +121,35 @@ def test_two_approvals_racing_for_headroom_that_holds_one_give_one_approval(monk
     assert sorted(outcomes) == ["BudgetRefused", "ok"]
     assert Role.objects.filter(place=place, status=S.APPROVED).count() == 1
     assert place_dashboard(place=place, year=YEAR).headroom == Decimal("0.00")
+
+
+def test_two_recruiters_answering_one_offer_at_once_record_one_answer():
+    """Accepted and declined at the same moment (two recruiters, two tabs): one answer wins, the
+    other is refused, and the round never holds an accepted offer and a next offer together."""
+    from recruitment import services as recruitment
+    from recruitment.models import Offer
+    from tests.recruiting import RoundSetup
+
+    place = PlaceFactory(slug="bexley", name="Bexley")
+    seen = Counter()
+    for attempt in range(10):
+        setup = RoundSetup(place) if attempt == 0 else RoundSetup.again(place, attempt)
+        first, second = setup.add(2, start=attempt * 10 + 1)
+        recruitment.applications_shortlist(applications=[first, second], shortlisted=True, by=setup.recruiter)
+        recruitment.shortlist_close(round=setup.round, by=setup.recruiter)
+        for application in (first, second):
+            recruitment.interview_held(application=application, by=setup.recruiter)
+        offer = recruitment.offer_make(application=first, by=setup.recruiter)
+
+        outcomes = at_once(
+            lambda o=offer, by=setup.recruiter: recruitment.offer_accept(offer=Offer(pk=o.pk, round=o.round), by=by),
+            lambda o=offer, by=setup.recruiter: recruitment.offer_decline(offer=Offer(pk=o.pk, round=o.round), by=by),
+        )
+        assert sorted(outcomes) == ["ChangeRefused", "ok"], outcomes
+        statuses = sorted(Offer.objects.filter(round=setup.round).values_list("status", flat=True))
+        if outcomes[0] == "ok":
+            assert statuses == [Offer.Status.ACCEPTED]
+        else:
+            assert statuses == [Offer.Status.DECLINED, Offer.Status.MADE]  # the next ranked was offered
+        seen[outcomes.index("ok")] += 1
+    assert sum(seen.values()) == 10
