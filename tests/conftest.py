@@ -12,12 +12,24 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings
 
 # Playwright runs an event loop in the test thread; the ORM calls around it are synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Property-based tests (hypothesis): 300 or more examples per test under CI, derandomized so a
+# failure reproduces and with no example database; 60 otherwise, failures kept in `.hypothesis/`
+# and tried first next time. FUZZ_EXAMPLES=n sets the number (under CI it can only raise it);
+# FUZZ_PROFILE=ci runs the CI profile outside CI.
+_asked = int(os.environ.get("FUZZ_EXAMPLES") or 0)
+settings.register_profile(
+    "ci", max_examples=max(300, _asked), derandomize=True, database=None, deadline=None, print_blob=True
+)
+settings.register_profile("dev", max_examples=_asked or 60, deadline=None)
+settings.load_profile(os.environ.get("FUZZ_PROFILE") or ("ci" if IN_CI else "dev"))
 
 
 def _postgres_problem(settings) -> str | None:

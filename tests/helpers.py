@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django import forms
+from hypothesis import HealthCheck, settings
 
 
 def form_body(form) -> dict:
@@ -42,3 +43,8 @@ def admin_form_body(response) -> dict:
                     data[subform.add_prefix(name)] = "on" if value is True else str(value)
     data["_save"] = "Save"
     return data
+
+
+# Hypothesis settings for a test whose examples share a function-scoped fixture (each example rolls
+# back); how many examples comes from the profile tests/conftest.py loads.
+fuzz = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None)

@@ -47,7 +47,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import operator
-import os
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -60,7 +59,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import given, note
 from hypothesis import strategies as st
 
 from roles.costs import FinancialYear
@@ -84,23 +83,12 @@ from tests.factories import (
     UserFactory,
     member,
 )
-from tests.helpers import form_body
+from tests.helpers import form_body, fuzz
 
 # --- How many examples ---------------------------------------------------------------------------
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-CI_EXAMPLES = 300
-DEV_EXAMPLES = 60
-_asked = int(os.environ.get("FUZZ_EXAMPLES") or 0)
-
-settings.register_profile(
-    "ci", max_examples=max(CI_EXAMPLES, _asked), derandomize=True, database=None, deadline=None, print_blob=True
-)
-settings.register_profile("dev", max_examples=_asked or DEV_EXAMPLES, deadline=None)
-settings.load_profile(os.environ.get("FUZZ_PROFILE") or ("ci" if IN_CI else "dev"))
-
+# The profiles ("ci": 300 or more, derandomized; "dev": 60) are registered in tests/conftest.py.
 # The world is a function-scoped fixture shared by a test's examples: each example rolls back.
-fuzz = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None)
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ tests/test_fuzz.py).
 from __future__ import annotations
 
 import logging
-import os
 from decimal import Decimal
 
 import pytest
@@ -19,7 +18,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import event, given, note
 from hypothesis import strategies as st
 
 from recruitment import services
@@ -27,23 +26,13 @@ from recruitment.models import Application, ApplicationStatus, Criterion, Score
 from recruitment.selectors import ranking
 from roles.models import AdvertRound, Declaration, Profession
 from tests.factories import PlaceFactory, UserFactory
+from tests.helpers import fuzz
 from tests.recruiting import RoundSetup, panel_user
 from tests.test_security import INLINE
 
 pytestmark = pytest.mark.django_db
 
 A = ApplicationStatus
-
-# --- Hypothesis profiles, as tests/test_fuzz.py registers them ----------------------------------------
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-_asked = int(os.environ.get("FUZZ_EXAMPLES") or 0)
-settings.register_profile(
-    "ci", max_examples=max(300, _asked), derandomize=True, database=None, deadline=None, print_blob=True
-)
-settings.register_profile("dev", max_examples=_asked or 60, deadline=None)
-settings.load_profile(os.environ.get("FUZZ_PROFILE") or ("ci" if IN_CI else "dev"))
-fuzz = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None)
 
 
 # --- Helpers --------------------------------------------------------------------------------------------
