@@ -376,3 +376,22 @@ def test_a_place_team_member_on_an_anonymous_panel_gets_403_on_the_round_pages(s
         assert response.status_code == 403 and application.person.name not in response.content.decode()
     listing = client.get(reverse("recruitment:place_rounds", args=[setup.place.slug])).content.decode()
     assert reverse("recruitment:round_detail", args=[setup.round.pk]) not in listing
+
+
+def test_a_booking_before_the_shortlist_closes_keeps_the_candidate_anonymous_in_the_panels_invitation(
+    setup, mailoutbox, django_capture_on_commit_callbacks
+):
+    first = setup.add(1)[0]
+    services.applications_shortlist(applications=[first], shortlisted=True, by=setup.recruiter)
+    panel_user(setup.round, "Dr Pat Panel")
+    start = timezone.make_aware(dt.datetime(2022, 3, 22, 10))
+    slot = InterviewSlot.objects.create(round=setup.round, starts_at=start, ends_at=start + dt.timedelta(minutes=45))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.interview_book(application=first, slot=slot, by=setup.recruiter)
+    panel_mail = next(m for m in mailoutbox if first.person.email not in m.to)
+    assert "Candidate 1" in panel_mail.body and first.person.name not in panel_mail.body
+    invitation = panel_mail.attachments[0][1]
+    invitation = invitation.decode() if isinstance(invitation, bytes) else invitation
+    assert first.person.name not in invitation and first.person.email not in invitation
+    candidate_mail = next(m for m in mailoutbox if first.person.email in m.to)
+    assert first.person.name in candidate_mail.body
