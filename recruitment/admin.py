@@ -24,7 +24,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -228,6 +228,11 @@ def service_action(
 
     def action(modeladmin, request, queryset):
         rows = list(queryset.order_by("pk"))
+        if not rows:
+            modeladmin.message_user(
+                request, f"{label}: none of the chosen rows is one you may change; nothing was changed.", messages.ERROR
+            )
+            return None
         if one and len(rows) != 1:
             modeladmin.message_user(request, f"{label}: choose exactly one, not {len(rows)}.", messages.ERROR)
             return None
@@ -431,7 +436,8 @@ class ApplicationInline(ReadOnlyInline):
 
     @admin.display(description="late, to accept", boolean=True)
     def awaits_late_accept(self, obj):
-        return obj.awaits_late_accept
+        # A form sent back with a row id that is not one of the round's shows a blank, unsaved row.
+        return obj.pk is not None and obj.awaits_late_accept
 
 
 class RoundOfferInline(ReadOnlyInline):
@@ -555,14 +561,25 @@ class AdvertRoundAdmin(RecruitmentAdmin):
 
     def save_related(self, request, form, formsets, change):
         """The service set the professions (so no `form.save_m2m()`); the inlines' rows are saved here,
-        criteria only if their stage is still unscored, checked again under the round's lock."""
+        criteria only if their stage is still unscored, checked again under the round's lock. A row
+        the database refuses as a repeat (a form sent again, or a row added meanwhile) refuses it all."""
         for formset in formsets:
             if formset.model is Criterion:
                 fixed = scored_stages(form.instance)
                 problems = [p for p in (fixed_criterion_problem(f, fixed) for f in formset.forms) if p]
                 if problems:
                     raise Refused(ChangeRefused(problems[0]))
-            self.save_formset(request, form, formset, change=change)
+            try:
+                with transaction.atomic():
+                    self.save_formset(request, form, formset, change=change)
+            except IntegrityError as error:
+                raise Refused(
+                    ChangeRefused(
+                        f"Nothing was saved: a row of the round's {formset.model._meta.verbose_name_plural} repeats "
+                        "one it already has (the same title, person or start time). Reload the page and make the "
+                        "change again."
+                    )
+                ) from error
 
 
 admin.site.register(AdvertRound, AdvertRoundAdmin)

@@ -642,10 +642,12 @@ def _close_unfilled(role: Role, round_: AdvertRound, by, *, reason: str, today) 
 
 
 def _not_appointed(round_: AdvertRound, by, *, reason: str) -> None:
-    """Everyone still in the round is not appointed, and told."""
+    """Everyone still in the round is told they were not appointed (not shortlisted, for those still
+    awaiting the shortlisting decision)."""
     for application in round_.applications.select_for_update(of=("self",)).filter(status__in=LIVE_STATUSES):
         application.round = round_
-        _set_status(application, A.NOT_APPOINTED, by, reason=reason)
+        to = A.NOT_SHORTLISTED if application.status == A.RECEIVED else A.NOT_APPOINTED
+        _set_status(application, to, by, reason=reason)
         notices.outcome(application, by=by)
 
 

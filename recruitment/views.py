@@ -17,13 +17,13 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from roles import permissions
 from roles.exports import safe_cell
 from roles.models import AdvertRound, Role, RoleStatus
 from roles.services import ChangeRefused
+from roles.views import next_url
 
 from . import access, selectors, services
 from .calendar import slot_invitation
@@ -382,10 +382,7 @@ def application_act(request, pk, action):
         messages.error(request, error.message)
         return application_detail(request, pk, status=error.status, **({name: form} if form else {}))
     messages.success(request, f"{application.label}: {APPLICATION_ACTIONS[action]}")
-    target = request.POST.get("next", "")
-    if not (target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})):
-        target = reverse("recruitment:application_detail", args=[application.pk])
-    return redirect(target)
+    return redirect(next_url(request, reverse("recruitment:application_detail", args=[application.pk])))
 
 
 # --- Invitations and export -------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import extensions, permissions, selectors, services
@@ -359,7 +360,7 @@ def role_move(request, place, pk, to):
                 messages.success(request, f"“{role.title}” is now {RoleStatus(to).label.lower()}.")
                 for warning in move.warnings:
                     messages.warning(request, warning)
-                return redirect(request.POST.get("next") if _safe_next(request) else role.get_absolute_url())
+                return redirect(next_url(request, role.get_absolute_url()))
     elif to not in role.allowed_moves():
         messages.error(
             request, f"“{role.title}” cannot move from {role.get_status_display()} to {RoleStatus(to).label} now."
@@ -373,11 +374,13 @@ def role_move(request, place, pk, to):
     )
 
 
-def _safe_next(request) -> bool:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
+def next_url(request, default: str) -> str:
+    """Where a form asked to go back to (`next`): a path on this site, or else `default`. Anything
+    else, another site or a bare word that `redirect` would look up as a view's name, is ignored."""
     target = request.POST.get("next", "")
-    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
 
 
 @require_POST

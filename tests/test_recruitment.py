@@ -395,3 +395,13 @@ def test_a_booking_before_the_shortlist_closes_keeps_the_candidate_anonymous_in_
     assert first.person.name not in invitation and first.person.email not in invitation
     candidate_mail = next(m for m in mailoutbox if first.person.email in m.to)
     assert first.person.name in candidate_mail.body
+
+
+def test_closing_the_round_unfilled_during_shortlisting_tells_everyone_and_moves_the_role(setup):
+    first, second = setup.add(2)
+    services.applications_shortlist(applications=[first], shortlisted=True, by=setup.recruiter)
+    services.round_close_unfilled(round=setup.round, by=setup.recruiter, reason="The board paused the role.")
+    setup.role.refresh_from_db()
+    assert setup.role.status == S.NOT_APPOINTED
+    statuses = dict(setup.round.applications.values_list("candidate_number", "status"))
+    assert statuses == {1: A.NOT_APPOINTED, 2: A.NOT_SHORTLISTED}

@@ -667,3 +667,20 @@ def test_the_status_is_not_editable_in_the_admin_change_form(client, world, staf
     (row,) = RoleMove.objects.filter(role=role)
     assert (row.action, row.from_status, row.to_status) == ("edited", S.PROPOSED, S.PROPOSED)
     assert row.changes == [{"field": "title", "name": "title", "old": "Frailty Lead", "new": "Frailty Lead (renamed)"}]
+
+
+def test_a_move_whose_next_is_not_a_path_goes_back_to_the_role(team_client, place):
+    from roles.models import RoleStatus
+    from tests.factories import RoleFactory
+
+    role = RoleFactory(place=place, description="Leads.", description_signed_off_on=dt.date(2022, 2, 18))
+    for target in ("id", "https://elsewhere.example/", "//elsewhere.example/"):
+        role.refresh_from_db()
+        response = team_client.post(
+            reverse(
+                "roles:role_move",
+                args=[place.slug, role.pk, RoleStatus.ON_HOLD if role.status == RoleStatus.PROPOSED else "proposed"],
+            ),
+            {"expected_status": role.status, "reason": "Paused", "next": target},
+        )
+        assert response.status_code == 302 and response.url == role.get_absolute_url()
