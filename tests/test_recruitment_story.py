@@ -81,6 +81,7 @@ def test_a_bexley_role_from_advert_to_contract(demo, client, mailoutbox, django_
     quinn, rowan, sky, ari = applications
     role.refresh_from_db()
     assert role.status == S.ADVERTISED and trail(role) == moves_before
+    assert committed(place) == committed_before
 
     # The round's criteria and panel (set by the recruiter in the admin).
     shortlist_criteria = [
@@ -100,6 +101,7 @@ def test_a_bexley_role_from_advert_to_contract(demo, client, mailoutbox, django_
     role.refresh_from_db()
     assert role.status == S.SHORTLISTING
     assert trail(role)[-1] == ("advertised", "shortlisting", "hr-recruiter")
+    assert committed(place) == committed_before
 
     # 3. Anonymised shortlisting: the panel scores candidate numbers; no name reaches them.
     client.force_login(member)
@@ -155,6 +157,8 @@ def test_a_bexley_role_from_advert_to_contract(demo, client, mailoutbox, django_
         assert client.post(reverse("recruitment:application_act", args=[application.pk, "held"])).status_code == 302
     page = client.get(reverse("recruitment:round_detail", args=[round_.pk])).content.decode()
     assert "Dr Chair Person declared an interest: their scores are not counted." in page
+    role.refresh_from_db()
+    assert role.status == S.INTERVIEWING and committed(place) == committed_before
 
     ranked = ranking(round_, Criterion.Stage.INTERVIEW)
     order = [row.application.pk for row in ranked.rows if row.application.status == A.INTERVIEWED]
