@@ -8,6 +8,7 @@ hangs off it. Every write goes through `recruitment.services`, which moves the r
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from roles.models import AdvertRound, Person, plausible_date
 
@@ -362,3 +364,233 @@ class EqualityAnswers(models.Model):
 
     def __str__(self) -> str:
         return "Equality answers"
+
+
+# --- Milestone plans ----------------------------------------------------------------------------------
+
+
+class When(models.TextChoices):
+    """How a milestone's time is given, as the seeds' Table 4 writes it."""
+
+    DATE = "date", "On a date"
+    RANGE = "range", "A date range"
+    WEEK = "week", "Week commencing"
+    TBC = "tbc", "To be confirmed"
+
+
+def shown_when(kind: str, starts_on, ends_on) -> str:
+    """The time as the board papers write it: "18 Feb 2022", "7-11 Mar 2022", "w/c 31 Jan 2022", "TBC"."""
+    if kind == When.TBC or starts_on is None:
+        return "TBC"
+    if kind == When.WEEK:
+        return f"w/c {starts_on.day} {starts_on:%b %Y}"
+    if kind == When.RANGE and ends_on and ends_on != starts_on:
+        if (starts_on.year, starts_on.month) == (ends_on.year, ends_on.month):
+            return f"{starts_on.day}-{ends_on.day} {ends_on:%b %Y}"
+        if starts_on.year == ends_on.year:
+            return f"{starts_on.day} {starts_on:%b} - {ends_on.day} {ends_on:%b %Y}"
+        return f"{starts_on.day} {starts_on:%b %Y} - {ends_on.day} {ends_on:%b %Y}"
+    return f"{starts_on.day} {starts_on:%b %Y}"
+
+
+def when_problems(kind: str, starts_on, ends_on) -> dict[str, str]:
+    """What is wrong with a milestone's time, by field: one rule for milestones and template steps."""
+    problems = {}
+    if kind != When.TBC and starts_on is None:
+        problems["starts_on"] = "Give the date (or choose “To be confirmed”)."
+    if kind == When.RANGE:
+        if ends_on is None:
+            problems["ends_on"] = "A date range needs its last day."
+        elif starts_on and ends_on < starts_on:
+            problems["ends_on"] = "The range ends before it starts: move one of the dates."
+    if kind == When.WEEK and starts_on and starts_on.weekday() != 0:
+        problems["starts_on"] = (
+            f"A week commencing starts on a Monday; {starts_on:%A} {starts_on.day} {starts_on:%b %Y} is not one."
+        )
+    return problems
+
+
+class Tranche(models.Model):
+    """Roles of a place recruited together, to one milestone plan."""
+
+    place = models.ForeignKey("roles.Place", on_delete=models.PROTECT, related_name="tranches")
+    name = models.CharField(max_length=200)
+    roles = models.ManyToManyField("roles.Role", blank=True, related_name="tranches")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["place", "-created_at"]
+        constraints = [models.UniqueConstraint(fields=["place", "name"], name="tranche_name_unique_in_place")]
+
+    def __str__(self) -> str:
+        return f"{self.place}: {self.name}"
+
+
+class Milestone(models.Model):
+    """A step of a plan: what, when (a date, a range, a week commencing, or TBC), who owns it, and
+    whether it is done. Late is derived (`is_late`), never stored."""
+
+    place = models.ForeignKey("roles.Place", on_delete=models.PROTECT, related_name="milestones")
+    tranche = models.ForeignKey(Tranche, on_delete=models.PROTECT, null=True, blank=True, related_name="milestones")
+    title = models.CharField(max_length=200)
+    when_kind = models.CharField("when", max_length=10, choices=When.choices, default=When.DATE)
+    starts_on = models.DateField("date", null=True, blank=True, validators=[plausible_date])
+    ends_on = models.DateField("until", null=True, blank=True, validators=[plausible_date])
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="milestones"
+    )
+    done_on = models.DateField("done on", null=True, blank=True, validators=[plausible_date])
+    notes = models.TextField(blank=True)
+    roles = models.ManyToManyField("roles.Role", blank=True, related_name="milestones")
+    order = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords(m2m_fields=[roles])
+
+    class Meta:
+        ordering = ["place", "tranche", "order", "starts_on", "pk"]
+        indexes = [models.Index(fields=["done_on", "starts_on"], name="milestone_open_by_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="milestone_range_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.shown_when})"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        problems = when_problems(self.when_kind, self.starts_on, self.ends_on)
+        if self.tranche_id and self.place_id and self.tranche.place_id != self.place_id:
+            problems["tranche"] = "Choose a tranche of this milestone's own place."
+        if problems:
+            raise ValidationError(problems)
+
+    @property
+    def shown_when(self) -> str:
+        return shown_when(self.when_kind, self.starts_on, self.ends_on)
+
+    @property
+    def due_on(self):
+        """The day it falls due: the date, a range's last day, a week's Friday; None while TBC."""
+        if self.when_kind == When.TBC or self.starts_on is None:
+            return None
+        if self.when_kind == When.RANGE and self.ends_on:
+            return self.ends_on
+        if self.when_kind == When.WEEK:
+            return self.starts_on + dt.timedelta(days=4)
+        return self.starts_on
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
+
+    def is_late(self, today) -> bool:
+        due = self.due_on
+        return not self.is_done and due is not None and due < today
+
+
+class PlanTemplate(models.Model):
+    """A plan a place starts a tranche from: steps as offsets from a start date."""
+
+    ics = models.ForeignKey(
+        "roles.ICS", on_delete=models.PROTECT, null=True, blank=True, related_name="plan_templates", verbose_name="ICS"
+    )
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlanStep(models.Model):
+    template = models.ForeignKey(PlanTemplate, on_delete=models.CASCADE, related_name="steps")
+    title = models.CharField(max_length=200)
+    when_kind = models.CharField("when", max_length=10, choices=When.choices, default=When.DATE)
+    offset_days = models.IntegerField(
+        "days after the start", default=0, help_text="For a week commencing: the Monday of the week it lands in."
+    )
+    length_days = models.PositiveSmallIntegerField("days it lasts (a range)", default=0)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["template", "order", "offset_days"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# --- Reminders ---------------------------------------------------------------------------------------
+
+
+class ReminderSettings(models.Model):
+    """A place's reminder choices; a place without a row uses the defaults."""
+
+    place = models.OneToOneField("roles.Place", on_delete=models.CASCADE, related_name="reminder_settings")
+    days_before = models.CharField(
+        "days before a milestone",
+        max_length=40,
+        default="7,1",
+        help_text="Comma-separated, e.g. “7,1”: reminders that many days before a milestone falls due.",
+    )
+    review_every_months = models.PositiveSmallIntegerField(
+        "review leaders in post every (months)",
+        null=True,
+        blank=True,
+        help_text="Leave empty for no review reminders.",
+    )
+
+    def __str__(self) -> str:
+        return f"Reminders for {self.place}"
+
+
+class Reminder(models.Model):
+    """One reminder to one person about one thing, for one day: claimed by its unique key before it is
+    sent, so a sweep run twice, two workers or a retry never send it twice. Sent or failed, and why."""
+
+    class Kind(models.TextChoices):
+        MILESTONE_BEFORE = "milestone_before", "Milestone coming up"
+        MILESTONE_DUE = "milestone_due", "Milestone due today"
+        MILESTONE_OVERDUE = "milestone_overdue", "Milestone overdue"
+        ADVERT_CLOSING = "advert_closing", "Advert closing"
+        INTERVIEW = "interview", "Interview"
+        CONTRACT_ENDING = "contract_ending", "Contract ending"
+        REVIEW = "review", "Review of a leader in post"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    place = models.ForeignKey("roles.Place", on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    subject_key = models.CharField(
+        max_length=60, help_text="What it is about, e.g. “milestone:12”, “round:4”, “slot:9”, “role:7”."
+    )
+    due_on = models.DateField(help_text="The day this reminder is for.")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="reminders"
+    )
+    email = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-due_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_key", "due_on", "email"], name="reminder_once_per_subject_day_and_person"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "due_on"], name="reminder_status_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject} ({self.due_on:%d/%m/%Y}, {self.email or 'no address'})"

@@ -13,6 +13,8 @@ from collections.abc import Callable
 ROLE_SECTIONS: list[Callable] = []
 # `link(role) -> (label, url) | None`: a link on the role's board card. Must not query the database.
 ROLE_LINKS: list[Callable] = []
+# `section(request, place, year) -> str`: HTML to show on the place's dashboard (e.g. what's due).
+DASHBOARD_SECTIONS: list[Callable] = []
 
 
 def role_section(section: Callable) -> Callable:
@@ -25,6 +27,16 @@ def role_link(link: Callable) -> Callable:
     if link not in ROLE_LINKS:
         ROLE_LINKS.append(link)
     return link
+
+
+def dashboard_section(section: Callable) -> Callable:
+    if section not in DASHBOARD_SECTIONS:
+        DASHBOARD_SECTIONS.append(section)
+    return section
+
+
+def dashboard_sections_for(request, place, year) -> list[str]:
+    return [html for section in DASHBOARD_SECTIONS if (html := section(request, place, year))]
 
 
 def sections_for(request, role) -> list[str]:

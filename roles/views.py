@@ -89,6 +89,7 @@ def dashboard(request, place):
             year=year,
             years=selectors.year_choices(place, year),
             budget_history=selectors.budget_history(place),
+            sections=extensions.dashboard_sections_for(request, place, year),
         ),
     )
 
