@@ -21,7 +21,7 @@ from django.db import transaction
 
 from roles.models import AdvertRound, Declaration, Person, Profession, Role, RoleStatus
 
-from . import services
+from . import plans, services
 from .models import (
     Application,
     ApplicationEvent,
@@ -32,7 +32,11 @@ from .models import (
     InterviewSlot,
     Offer,
     PanelMember,
+    PlanStep,
+    PlanTemplate,
     Score,
+    Tranche,
+    When,
 )
 
 A = ApplicationStatus
@@ -171,6 +175,42 @@ INTERVIEW_CRITERIA = [
 ]
 
 
+# Table 4 of the Bexley paper, "Key Milestones & Indicative Timelines", as steps from Monday
+# 31 Jan 2022: (title, when, days after the start, days a range lasts, owner's demo username).
+# The owners are ASSUMPTIONS (the paper names none): the place team, and the HR recruiter for the
+# recruitment steps.
+TABLE_4_START = dt.date(2022, 1, 31)
+TABLE_4 = [
+    ("Task & Finish Group Launched", When.WEEK, 0, 0, "bexley-team"),
+    ("Role Descriptions agreed and signed off", When.DATE, 18, 0, "bexley-team"),
+    ("Local Care Partnership Forum", When.TBC, 0, 0, "bexley-team"),
+    ("Roles advertised", When.DATE, 21, 0, "hr-recruiter"),
+    ("Borough Strategic Board – Update", When.DATE, 24, 0, "bexley-team"),
+    ("Deadline for applications", When.DATE, 32, 0, "hr-recruiter"),
+    ("Local Care Partnership Forum", When.TBC, 0, 0, "bexley-team"),
+    ("Shortlisting", When.RANGE, 35, 4, "hr-recruiter"),
+    ("Interviews", When.RANGE, 42, 11, "hr-recruiter"),
+    ("Borough Strategic Board", When.DATE, 59, 0, "bexley-team"),
+    ("Contracts", When.WEEK, 56, 0, "hr-recruiter"),
+    ("Transition Arrangements Developed", When.WEEK, 63, 0, "bexley-team"),
+    ("Roles Commence", When.DATE, 63, 0, "bexley-team"),
+]
+TABLE_4_TEMPLATE = "SEL place roles: Bexley's Table 4 (27 Jan 2022)"
+TABLE_4_TRANCHE = "Tranche 1: Bexley place roles (Table 4)"
+# Done by the demo's snapshot of 4 Apr 2022 (ASSUMPTION: the paper gives the plan, not its progress).
+TABLE_4_DONE = {
+    "Task & Finish Group Launched",
+    "Role Descriptions agreed and signed off",
+    "Roles advertised",
+    "Borough Strategic Board – Update",
+    "Deadline for applications",
+    "Shortlisting",
+    "Interviews",
+    "Borough Strategic Board",
+    "Contracts",
+}
+
+
 class RecruitmentLoader:
     def __init__(self, *, reset: bool = False):
         self.reset = reset
@@ -185,7 +225,39 @@ class RecruitmentLoader:
         self.panel_people = self.load_panel()
         self.run_to_contract(cancer)
         self.shortlisting(respiratory)
+        self.table_4_plan(cancer.place)
         return self.created
+
+    def table_4_plan(self, place) -> None:
+        """Bexley's Table 4 as a plan template of the SEL ICS, and Bexley's first tranche started from it."""
+        template, made = PlanTemplate.objects.get_or_create(
+            name=TABLE_4_TEMPLATE,
+            defaults={
+                "ics": place.ics,
+                "description": "The Bexley paper's Table 4, Key Milestones & Indicative Timelines, as steps from "
+                "the Task & Finish Group's launch.",
+            },
+        )
+        if made:
+            for order, (title, when, offset, length, _owner) in enumerate(TABLE_4, start=1):
+                PlanStep.objects.create(
+                    template=template, title=title, when_kind=when, offset_days=offset, length_days=length, order=order
+                )
+            self.created += 1
+        if Tranche.objects.filter(place=place, name=TABLE_4_TRANCHE).exists():
+            return
+        roles = list(Role.objects.filter(place=place, predates_ics_model=False))
+        tranche = plans.tranche_start(
+            place=place, name=TABLE_4_TRANCHE, template=template, starts_on=TABLE_4_START, by=None, roles=roles
+        )
+        users = {u.username: u for u in get_user_model().objects.filter(username__in=["bexley-team", "hr-recruiter"])}
+        for milestone, (_title, _when, _offset, _length, owner) in zip(
+            tranche.milestones.order_by("order"), TABLE_4, strict=True
+        ):
+            milestone.owner = users.get(owner)
+            milestone.done_on = milestone.due_on if milestone.title in TABLE_4_DONE else None
+            milestone.save(update_fields=["owner", "done_on"])
+        self.created += tranche.milestones.count()
 
     def load_panel(self) -> list[tuple[Person, str]]:
         User = get_user_model()
@@ -409,7 +481,15 @@ class RecruitmentLoader:
 
 
 def clear() -> None:
-    """Remove the demo's recruitment rows (for `load_demo --reset`), so the rounds can be made again."""
+    """Remove the demo's recruitment rows (for `load_demo --reset`), so the rounds and the plan can be made again."""
+    from .models import Milestone
+
+    tranche = Tranche.objects.filter(place__slug="bexley", name=TABLE_4_TRANCHE)
+    Milestone.history.filter(tranche_id__in=tranche.values("pk")).delete()
+    for milestone in Milestone.objects.filter(tranche__in=tranche):
+        milestone.roles.clear()
+    Milestone.objects.filter(tranche__in=tranche).delete()
+    tranche.delete()
     rounds = AdvertRound.objects.filter(
         role__place__slug="bexley", role__title__in=[CONTRACTED_ROLE, SHORTLISTING_ROLE]
     )

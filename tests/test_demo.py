@@ -104,3 +104,28 @@ def test_the_demo_holds_a_round_run_to_contract_and_one_in_shortlisting():
     assert not Application.objects.filter(round=shortlisting).exclude(status=ApplicationStatus.RECEIVED).exists()
     call_command("load_demo", "--reset", stdout=StringIO())
     assert Role.objects.get(pk=respiratory.pk).advert_rounds.get(number=2).applications.count() == 5
+
+
+def test_the_demo_holds_bexleys_table_4_plan_as_the_paper_writes_it():
+    from recruitment.models import Milestone
+
+    call_command("load_demo", stdout=StringIO())
+    shown = [
+        (m.title, m.shown_when)
+        for m in Milestone.objects.filter(tranche__name="Tranche 1: Bexley place roles (Table 4)").order_by("order")
+    ]
+    assert shown == [
+        ("Task & Finish Group Launched", "w/c 31 Jan 2022"),
+        ("Role Descriptions agreed and signed off", "18 Feb 2022"),
+        ("Local Care Partnership Forum", "TBC"),
+        ("Roles advertised", "21 Feb 2022"),
+        ("Borough Strategic Board – Update", "24 Feb 2022"),
+        ("Deadline for applications", "4 Mar 2022"),
+        ("Local Care Partnership Forum", "TBC"),
+        ("Shortlisting", "7-11 Mar 2022"),
+        ("Interviews", "14-25 Mar 2022"),
+        ("Borough Strategic Board", "31 Mar 2022"),
+        ("Contracts", "w/c 28 Mar 2022"),
+        ("Transition Arrangements Developed", "w/c 4 Apr 2022"),
+        ("Roles Commence", "4 Apr 2022"),
+    ]
