@@ -27,7 +27,7 @@ from roles.models import AdvertRound, Person, Profession, plausible_date
 from roles.services import ChangeRefused
 
 from .models import Application, EqualityAnswers
-from .services import NewApplication, _must_recruit, applications_add
+from .services import NewApplication, must_recruit, applications_add
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def applications_import(*, round: AdvertRound, file, by, dry_run: bool = False) 
     Raises `ImportRefused` listing every problem in the file, or the `ChangeRefused` of
     `applications_add` (who may import, the round's stage). With `dry_run` everything is checked,
     `applications_add` included, and nothing is kept."""
-    _must_recruit(by, round.role)
+    must_recruit(by, round.role)
     header, records = _read(file)
     rows = _check(round, header, records)
     news = [row.new for row in rows]

@@ -69,18 +69,18 @@ def _lock_application(application: Application) -> tuple[Role, AdvertRound, Appl
     return role, round_, locked
 
 
-def _must_recruit(by, role: Role) -> None:
+def must_recruit(by, role: Role) -> None:
     """`by` None is the system: a management command run from the server's shell (audited as "system")."""
     if by is not None and not permissions.may_recruit(by, role.place):
         raise MoveNotAllowed(f"Your account does not run recruitment for {role.place}: ask its HR recruiter.")
 
 
-def _is_current(round_: AdvertRound, role: Role) -> bool:
+def is_current_round(round_: AdvertRound, role: Role) -> bool:
     return not role.advert_rounds.filter(number__gt=round_.number).exists()
 
 
 def _must_be_current(round_: AdvertRound, role: Role) -> None:
-    if not _is_current(round_, role):
+    if not is_current_round(round_, role):
         raise ChangeRefused(
             f"Round {round_.number} of “{role.title}” has been followed by a later advert: work in the latest round."
         )
@@ -141,7 +141,7 @@ def applications_add(*, round: AdvertRound, applications: list[NewApplication], 
     a person already known by their e-mail is the same `Person`."""
     with transaction.atomic():
         role, round_ = _lock_round(round)
-        _must_recruit(by, role)
+        must_recruit(by, role)
         _must_be_current(round_, role)
         _stage(role, S.ADVERTISED, S.SHORTLISTING, doing="Adding applications")
         if round_.shortlist_closed_at:
@@ -203,7 +203,7 @@ def _full_clean(obj, prefix: str, exclude=None) -> None:
 def application_accept_late(*, application: Application, by, reason: str = "") -> Application:
     with transaction.atomic():
         role, round_, application = _lock_application(application)
-        _must_recruit(by, role)
+        must_recruit(by, role)
         if not application.is_late:
             raise ChangeRefused(f"{application.label} arrived on time: there is nothing to accept.")
         if application.late_accepted_at:
@@ -226,7 +226,7 @@ def applications_shortlist(*, applications: list[Application], shortlisted: bool
     to = A.SHORTLISTED if shortlisted else A.NOT_SHORTLISTED
     with transaction.atomic():
         role, round_ = _lock_round(applications[0].round)
-        _must_recruit(by, role)
+        must_recruit(by, role)
         _must_be_current(round_, role)
         _stage(role, S.SHORTLISTING, doing="Shortlisting")
         if round_.shortlist_closed_at:
@@ -249,7 +249,7 @@ def shortlisting_start(*, round: AdvertRound, by, today: dt.date | None = None) 
     """The advert has closed: move the role to shortlisting (the role's own rule checks the date)."""
     with transaction.atomic():
         role, round_ = _lock_round(round)
-        _must_recruit(by, role)
+        must_recruit(by, role)
         _must_be_current(round_, role)
         role_move(role=role, to=S.SHORTLISTING, by=by, expected_status=S.ADVERTISED, today=today)
 
@@ -259,7 +259,7 @@ def shortlist_close(*, round: AdvertRound, by, today: dt.date | None = None) -> 
     panel from now on, the not shortlisted are told, and the role moves to interviewing."""
     with transaction.atomic():
         role, round_ = _lock_round(round)
-        _must_recruit(by, role)
+        must_recruit(by, role)
         _must_be_current(round_, role)
         _stage(role, S.SHORTLISTING, doing="Closing the shortlist")
         undecided = [a.label for a in round_.applications.filter(status=A.RECEIVED).order_by("candidate_number")]
@@ -282,7 +282,7 @@ def application_reinstate(*, application: Application, by, reason: str) -> Appli
         raise ChangeRefused("Say why the application is reinstated: a reason is required.")
     with transaction.atomic():
         role, round_, application = _lock_application(application)
-        _must_recruit(by, role)
+        must_recruit(by, role)
         if application.status not in REJECTED_STATUSES:
             raise ChangeRefused(
                 f"{application.label} is {A(application.status).label.lower()}: only a rejected application can be "
@@ -306,7 +306,7 @@ def application_reinstate(*, application: Application, by, reason: str) -> Appli
 def application_withdraw(*, application: Application, by, reason: str = "") -> Application:
     with transaction.atomic():
         role, round_, application = _lock_application(application)
-        _must_recruit(by, role)
+        must_recruit(by, role)
         if application.status not in LIVE_STATUSES:
             raise ChangeRefused(
                 f"{application.label} is {A(application.status).label.lower()}: it cannot be withdrawn."
@@ -362,7 +362,7 @@ def scores_save(*, application: Application, values: dict[int, int | None], by) 
         if member is None:
             raise MoveNotAllowed("Only the round's panel members score its candidates: ask the recruiter to add you.")
         stage = scoring_stage(round_, role)
-        if stage is None or not _is_current(round_, role):
+        if stage is None or not is_current_round(round_, role):
             raise ChangeRefused(
                 "Scoring is closed for this round: the recruiter opens it at shortlisting and interview."
             )
@@ -415,7 +415,7 @@ def interest_declare(
             if panel_member is None:
                 raise MoveNotAllowed("Only the round's panel members declare interests here.")
         else:
-            _must_recruit(by, role)
+            must_recruit(by, role)
             if panel_member.round_id != round_.pk:
                 raise ChangeRefused(f"{panel_member.person} is not on this round's panel.")
         if conflicted(panel_member, application):
@@ -439,7 +439,7 @@ def interview_book(*, application: Application, slot: InterviewSlot | None, by) 
     """Book a shortlisted candidate into a free slot of their round (None cancels the booking)."""
     with transaction.atomic():
         role, round_, application = _lock_application(application)
-        _must_recruit(by, role)
+        must_recruit(by, role)
         if slot is not None:
             slot = InterviewSlot.objects.select_for_update(of=("self",)).get(pk=slot.pk)
             if slot.round_id != round_.pk:
@@ -467,7 +467,7 @@ def interview_book(*, application: Application, slot: InterviewSlot | None, by) 
 def interview_held(*, application: Application, by) -> Application:
     with transaction.atomic():
         role, round_, application = _lock_application(application)
-        _must_recruit(by, role)
+        must_recruit(by, role)
         _stage(role, S.INTERVIEWING, S.OFFERED, doing="Recording an interview")
         _set_status(application, A.INTERVIEWED, by)
     return application
@@ -480,7 +480,7 @@ def offer_make(*, application: Application, by, today: dt.date | None = None, re
     """Offer the role to an interviewed candidate. The first offer moves the role to offered."""
     with transaction.atomic():
         role, round_, application = _lock_application(application)
-        _must_recruit(by, role)
+        must_recruit(by, role)
         _must_be_current(round_, role)
         _stage(role, S.INTERVIEWING, S.OFFERED, doing="Making an offer")
         if round_.offers.filter(status__in=[Offer.Status.MADE, Offer.Status.ACCEPTED]).exists():
@@ -514,7 +514,7 @@ def offer_accept(*, offer: Offer, by) -> Offer:
 def _answer(offer: Offer, answer: str, by) -> tuple[Role, AdvertRound, Offer]:
     """Lock the offer and record the candidate's answer to it; only an open offer is answered."""
     role, round_, offer = _lock_offer(offer)
-    _must_recruit(by, role)
+    must_recruit(by, role)
     if offer.status != Offer.Status.MADE:
         verb = "accepted" if answer == Offer.Status.ACCEPTED else "declined"
         raise ChangeRefused(f"This offer is {offer.get_status_display().lower()}: only an open offer can be {verb}.")
@@ -583,7 +583,7 @@ def contract_sign(
     others still in the round are told the post is filled."""
     with transaction.atomic():
         role, round_, offer = _lock_offer(offer)
-        _must_recruit(by, role)
+        must_recruit(by, role)
         if offer.status != Offer.Status.ACCEPTED:
             raise ChangeRefused("Only an accepted offer leads to a contract: record the candidate's acceptance first.")
         if Contract.objects.filter(offer=offer).exists():
@@ -629,7 +629,7 @@ def round_close_unfilled(*, round: AdvertRound, by, reason: str, today: dt.date 
         raise ChangeRefused("Say why nobody is appointed: a reason is required.")
     with transaction.atomic():
         role, round_ = _lock_round(round)
-        _must_recruit(by, role)
+        must_recruit(by, role)
         _must_be_current(round_, role)
         if round_.offers.filter(status=Offer.Status.MADE).exists():
             raise ChangeRefused("An offer is still open: record its answer first.")

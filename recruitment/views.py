@@ -149,7 +149,7 @@ def _render_round(request, round_: AdvertRound, *, status: int = 200, **forms):
         offers=offers,
         times=selectors.hire_times(timed),
         panel=list(round_.panel.select_related("person")),
-        is_current=services._is_current(round_, role),
+        is_current=services.is_current_round(round_, role),
         shortlist_form=forms.get("shortlist_form") or ShortlistForm(round=round_),
         close_form=forms.get("close_form") or ReasonForm(),
         decline_form=forms.get("decline_form") or DeclineForm(),
