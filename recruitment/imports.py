@@ -27,7 +27,7 @@ from roles.models import AdvertRound, Person, Profession, plausible_date
 from roles.services import ChangeRefused
 
 from .models import Application, EqualityAnswers
-from .services import NewApplication, must_recruit, applications_add
+from .services import NewApplication, applications_add, must_recruit
 
 log = logging.getLogger(__name__)
 
