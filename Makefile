@@ -20,13 +20,15 @@ $(VENV)/.dev-installed: $(VENV)/.run-installed requirements-dev.txt
 
 install: $(VENV)/.run-installed
 
-## make run: virtualenv, install, migrate, demo data, serve on http://$(HOST)
+## make run: virtualenv, install, migrate, demo data, then the site, a Celery worker and beat (Procfile,
+## run by honcho) on http://$(HOST); today's reminders are queued first, so the worker sends them at once
 run: $(VENV)/.run-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py sweep_reminders --queue
 	@echo ""
-	@echo "Serving on http://$(HOST)/ – log in as one of the demo users above. Ctrl-C stops it."
-	$(BIN)/python manage.py runserver $(HOST)
+	@echo "Serving on http://$(HOST)/ with a worker and beat – log in as one of the demo users above. Ctrl-C stops them all."
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) $(BIN)/honcho start -f Procfile
 
 ## make test: install what tests need (Chromium from Debian too), lint, then the whole suite
 test: $(VENV)/.dev-installed

@@ -38,6 +38,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -250,6 +251,11 @@ else:
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The morning reminder sweep (recruitment.tasks) at 06:00 London time (CELERY_TIMEZONE). Beat writes
+# it into its periodic tasks each time it starts (shown in the admin under Periodic tasks).
+CELERY_BEAT_SCHEDULE = {
+    "sweep-reminders": {"task": "recruitment.sweep_reminders", "schedule": crontab(hour=6, minute=0)},
+}
 
 # The figure the ICS pays for one session a week for a year, unless a role says otherwise.
 DEFAULT_SESSION_RATE = env.int("DEFAULT_SESSION_RATE", default=16400)

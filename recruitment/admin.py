@@ -1068,3 +1068,214 @@ class DeclarationAdmin(NotYoursIs404, ScopedAdmin):
 
 
 admin.site.register(Declaration, DeclarationAdmin)
+
+
+# --- Milestone plans ------------------------------------------------------------------------------------
+# Tranches and their milestones are read here and changed on the plan pages, where every change goes
+# through `recruitment.plans` (its checks, the place lock and the milestones' history); plan templates
+# and their steps are an ICS administrator's to write here, for their own ICS.
+
+from django.db.models import Count  # noqa: E402
+
+from .models import Milestone, PlanStep, PlanTemplate, Tranche, When  # noqa: E402
+
+
+class MilestoneInline(ReadOnlyInline):
+    model = Milestone
+    fields = readonly_fields = ("title", "when_display", "owner", "done_on")
+    ordering = ("order", "starts_on", "pk")
+
+    @admin.display(description="when")
+    def when_display(self, obj):
+        return obj.shown_when
+
+
+class TrancheAdmin(WithoutHistory, NotYoursIs404, ScopedAdmin):
+    """A place's tranches and their milestones, to read; the plan's page is where they change."""
+
+    place_path = "place"
+    recruiters_may_view = True
+    list_display = ("name", "place", "created_at", "plan_link")
+    list_filter = (place_filter("place"),)
+    list_select_related = ("place",)
+    search_fields = ("name",)
+    fields = readonly_fields = ("place", "name", "roles_display", "created_at", "plan_link")
+    inlines = [MilestoneInline]
+
+    @admin.display(description="roles")
+    def roles_display(self, obj):
+        return ", ".join(role.title for role in obj.roles.order_by("title")) or "—"
+
+    @admin.display(description="plan")
+    def plan_link(self, obj):
+        url = reverse("recruitment:plan_detail", args=[obj.place.slug, obj.pk])
+        return format_html('<a href="{}">Timeline and milestones</a>', url)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(Tranche, TrancheAdmin)
+
+
+class PlanStepFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", {})
+            if not data or data.get("DELETE"):
+                continue
+            if data.get("when_kind") == When.RANGE and not data.get("length_days"):
+                form.add_error("length_days", "A date range lasts more than one day: give the days after its first.")
+            elif data.get("when_kind") != When.RANGE and data.get("length_days"):
+                form.add_error("length_days", "Only a date range lasts some days: set this to 0, or make it a range.")
+
+
+class PlanStepInline(admin.TabularInline):
+    """A template's steps, written with it by whoever may change the template."""
+
+    model = PlanStep
+    formset = PlanStepFormSet
+    extra = 0
+    fields = ("order", "title", "when_kind", "offset_days", "length_days")
+    ordering = ("order", "offset_days")
+
+    def _may_change(self, request, obj) -> bool:
+        return PlanTemplateAdmin.may_change(request.user, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.may_use_admin(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_change(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_change(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_change(request, obj)
+
+
+class PlanTemplateAdmin(WithoutHistory, NotYoursIs404, ScopedAdmin):
+    """Plan templates: an ICS administrator's for their ICS; those of no ICS are everyone's to read
+    and a superuser's to change."""
+
+    ics_path = "ics"
+    list_display = ("name", "ics", "step_count")
+    list_select_related = ("ics",)
+    search_fields = ("name",)
+    fields = ("ics", "name", "description")
+    inlines = [PlanStepInline]
+
+    @staticmethod
+    def may_change(user, obj) -> bool:
+        if not permissions.is_ics_admin(user):
+            return False
+        if obj is None or getattr(user, "is_superuser", False):
+            return True
+        return obj.ics_id is not None and permissions.icss_administered_by(user).filter(pk=obj.ics_id).exists()
+
+    def _scope(self, queryset, user, *, change: bool):
+        if getattr(user, "is_superuser", False):
+            return queryset
+        mine = Q(ics__in=permissions.icss_administered_by(user))
+        return queryset.filter(mine if change else mine | Q(ics__isnull=True))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(steps_count=Count("steps"))
+
+    @admin.display(description="steps", ordering="steps_count")
+    def step_count(self, obj):
+        return obj.steps_count
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "ics" and field is not None and not request.user.is_superuser:
+            field.required = True  # a template of no ICS is everyone's: a superuser's to make
+        return field
+
+
+admin.site.register(PlanTemplate, PlanTemplateAdmin)
+
+
+# --- Reminders --------------------------------------------------------------------------------------------
+# What the reminder sweep made for the user's places: to whom, about what, and whether it was sent or
+# why not. Read only; the one action retries failed ones through `recruitment.reminders`, as the
+# service does for anyone. Interview reminders of a round the user scores anonymously are left out
+# (the candidate's own names them).
+
+from . import reminders as reminder_service  # noqa: E402
+from .models import Reminder  # noqa: E402
+
+
+class ReminderAdmin(WithoutHistory, RecruitmentAdmin):
+    place_path = "place"
+    list_display = ("kind", "subject", "due_on", "to", "status", "attempts", "last_error", "sent_at")
+    list_filter = ("status", "kind", place_filter("place"))
+    list_select_related = ("recipient", "place")
+    search_fields = ("subject", "email")
+    ordering = ("-due_on", "-pk")
+    fields = readonly_fields = (
+        "kind",
+        "subject_key",
+        "place",
+        "due_on",
+        "to",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    )
+    actions = ["retry_failed"]
+
+    def _scope(self, queryset, user, *, change: bool):
+        return reminder_service.without_anonymous_interviews(super()._scope(queryset, user, change=change), user)
+
+    def describe(self, obj) -> str:
+        return str(obj)
+
+    @admin.display(description="to", ordering="email")
+    def to(self, obj):
+        if obj.recipient_id:
+            name = obj.recipient.get_full_name() or obj.recipient.username
+            return f"{name} <{obj.email}>" if reminder_service.has_address(obj.email) else f"{name} (no address)"
+        return obj.email
+
+    @admin.action(description="Retry the failed ones", permissions=["recruit"])
+    def retry_failed(self, request, queryset):
+        rows = list(queryset)
+        try:
+            outcome = reminder_service.reminders_retry_failed(reminders=rows, by=request.user)
+        except ChangeRefused as error:
+            self.message_user(request, f"Nothing was retried: {error}", messages.ERROR)
+            return
+        if outcome.retried:
+            self.message_user(
+                request,
+                f"{outcome.retried} failed reminder{'s' if outcome.retried != 1 else ''} will be sent again; "
+                "reload to see how it went.",
+                messages.SUCCESS,
+            )
+        if outcome.no_address:
+            self.message_user(
+                request,
+                f"{outcome.no_address} failed for want of an e-mail address and were left: add the address to "
+                "the person's account or record, and the next reminders reach them.",
+                messages.WARNING,
+            )
+        if outcome.not_failed:
+            self.message_user(
+                request, f"{outcome.not_failed} had not failed and were left as they were.", messages.INFO
+            )
+
+
+admin.site.register(Reminder, ReminderAdmin)

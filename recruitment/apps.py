@@ -7,5 +7,5 @@ class RecruitmentConfig(AppConfig):
 
     def ready(self):
         # Recruitment's rules on role moves (a role with applications moves by its round's steps).
-        # and what it adds to the role's page and the board's cards.
-        from . import checks, role_pages  # noqa: F401
+        # and what it adds to the role's page and the board's cards; what's due on the place's dashboard.
+        from . import checks, plan_views, role_pages  # noqa: F401

@@ -215,6 +215,6 @@ def due(milestones: QuerySet[Milestone], today: dt.date | None = None, *, horizo
             overdue.append(row)
         elif row.due_on <= today + dt.timedelta(days=7) or row.starts_on <= today:
             this_week.append(row)
-        elif row.due_on <= today + dt.timedelta(days=horizon_days):
+        else:  # starts within the horizon (the query's condition), though a week or range may end after it
             coming.append(row)
     return Due(today=today, overdue=overdue, this_week=this_week, coming_up=coming)

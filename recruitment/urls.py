@@ -1,4 +1,4 @@
-from . import equality_views, panel_views, views
+from . import equality_views, panel_views, plan_views, reminder_views, views
 
 app_name = "recruitment"
 
@@ -6,4 +6,6 @@ urlpatterns = [
     *views.urlpatterns,
     *panel_views.urlpatterns,
     *equality_views.urlpatterns,
+    *plan_views.urlpatterns,
+    *reminder_views.urlpatterns,
 ]

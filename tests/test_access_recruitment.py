@@ -39,7 +39,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recruitment import services
-from recruitment.models import Application, ApplicationStatus, Criterion, InterviewSlot, Offer
+from recruitment.models import Application, ApplicationStatus, Criterion, InterviewSlot, Milestone, Offer, Tranche
 from recruitment.urls import urlpatterns
 from roles.models import AccessKind, AdvertRound, Person, RoleStatus
 from tests.factories import ICSFactory, PlaceFactory, RoleFactory, member
@@ -199,6 +199,10 @@ def _build_world() -> World:
     team_panel = member(AccessKind.PLACE_TEAM, place=bexley, username="team-panel")
     person = Person.objects.create(name="Tess Teampanel", email="tess@example.nhs.uk", user=team_panel)
     rounds.shortlisting.round.panel.create(person=person)
+    rounds.tranche = Tranche.objects.create(place=bexley, name="Tranche 1: Bexley place roles")
+    rounds.milestone = Milestone.objects.create(
+        place=bexley, tranche=rounds.tranche, title="Roles advertised", starts_on=dt.date(2022, 2, 21)
+    )
     users = {
         "hr": rounds.shortlisting.recruiter,
         "other_hr": member(AccessKind.HR_RECRUITER, place=greenwich, username="hr-greenwich"),
@@ -263,6 +267,10 @@ MY_PANELS = {**{user: 200 for user in USERS}, "anonymous": 302}  # each sees the
 PANEL_PAGE = {**NO_SUCH, "panel": 200, "team_panel": 200}
 PANEL_POST = {**NO_SUCH, "panel": 302, "team_panel": 302}
 POST_ONLY = {**{user: 405 for user in USERS}, "anonymous": 302}  # a GET of a POST-only URL
+# Plans: everyone who sees Bexley reads them; its team, ICS administrators and recruiters change them.
+PLAN_CHANGE = {**FOLLOW, "secretariat": 403}
+PLAN_ACT = {**PLAN_CHANGE, "hr": 302, "team": 302, "ics_admin": 302, "team_panel": 302}
+MY_DUE = {**{user: 200 for user in USERS}, "anonymous": 302}  # each sees their own
 
 
 def _pk(getter: Callable[[Rounds], object]) -> Callable[[Rounds], list]:
@@ -277,6 +285,7 @@ class Case:
     expected: dict[str, int]
     method: str = "GET"
     body: Callable[[Rounds], dict] = lambda rounds: {}
+    query: Callable[[Rounds], str] = lambda rounds: ""
 
 
 def _contract(rounds: Rounds) -> dict:
@@ -319,6 +328,12 @@ GETS = [
     Case("round_equality-interviewing", "round_equality", _pk(lambda r: r.interviewing.round), EQUALITY_INTERVIEWING),
     Case("my_panels", "my_panels", lambda r: [], MY_PANELS),
     Case("panel_round", "panel_round", _pk(lambda r: r.shortlisting.round), PANEL_PAGE),
+    Case("place_plans", "place_plans", lambda r: ["bexley"], FOLLOW),
+    Case("plan_detail", "plan_detail", lambda r: ["bexley", r.tranche.pk], FOLLOW),
+    Case("milestone_edit", "milestone_edit", _pk(lambda r: r.milestone), PLAN_CHANGE),
+    Case("milestone_new", "milestone_new", lambda r: [], PLAN_CHANGE, query=lambda r: f"?tranche={r.tranche.pk}"),
+    Case("my_due", "my_due", lambda r: [], MY_DUE),
+    Case("my_reminders", "my_reminders", lambda r: [], MY_DUE),
 ]
 
 POSTS = [
@@ -394,6 +409,7 @@ POSTS = [
         "POST",
         lambda r: {"interest": "Same practice as the candidate."},
     ),
+    Case("milestone_done", "milestone_done", _pk(lambda r: r.milestone), PLAN_ACT, "POST"),
 ]
 
 # Each POST-only URL answers a GET with 405 (its first POST case gives the URL).
@@ -429,7 +445,7 @@ def _applicant_names() -> list[str]:
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_each_user_gets_what_the_table_says(world, case, user):
     client = _client(world, user)
-    url = reverse(f"recruitment:{case.name}", args=case.args(world.rounds))
+    url = reverse(f"recruitment:{case.name}", args=case.args(world.rounds)) + case.query(world.rounds)
     before = fingerprint()
 
     if case.method == "POST":

@@ -10,7 +10,7 @@ from tests.factories import BudgetFactory, PlaceFactory, RoleFactory, member
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = 12
+MAX_QUERIES = 13
 PAGES = [
     ("roles:dashboard", "?year=2022"),
     ("roles:role_list", ""),
