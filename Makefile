@@ -50,3 +50,4 @@ clean:
 bench: $(VENV)/.run-installed
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py benchmark --roles 500 --repeat 5
+	$(BIN)/python manage.py sweep_reminders --bench 100000
