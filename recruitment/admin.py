@@ -1279,3 +1279,20 @@ class ReminderAdmin(WithoutHistory, RecruitmentAdmin):
 
 
 admin.site.register(Reminder, ReminderAdmin)
+
+
+# --- Reminder settings -------------------------------------------------------------------------------------
+# A place's reminder choices: days before a milestone, and how often leaders in post are reviewed. ICS
+# administrators set them for their places; every change is kept (History).
+
+from .models import ReminderSettings  # noqa: E402
+
+
+class ReminderSettingsAdmin(ScopedAdmin):
+    place_path = "place"
+    list_display = ("place", "days_before", "review_every_months")
+    list_select_related = ("place",)
+    fields = ("place", "days_before", "review_every_months")
+
+
+admin.site.register(ReminderSettings, ReminderSettingsAdmin)

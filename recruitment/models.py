@@ -525,22 +525,58 @@ class PlanStep(models.Model):
 # --- Reminders ---------------------------------------------------------------------------------------
 
 
+MAX_DAYS_BEFORE = 365
+
+
+def parse_days_before(text: str) -> tuple[int, ...]:
+    """ "7,1" -> (7, 1): whole days from 1 to 365, comma separated; ValueError naming the fix."""
+    days = set()
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= MAX_DAYS_BEFORE:
+            raise ValueError(
+                f"“{part}” is not a number of days from 1 to {MAX_DAYS_BEFORE}: write whole days, comma separated, "
+                "e.g. “7,1”."
+            )
+        days.add(int(part))
+    return tuple(sorted(days, reverse=True))
+
+
+def validate_days_before(text: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    try:
+        parse_days_before(text)
+    except ValueError as error:
+        raise ValidationError(str(error)) from error
+
+
 class ReminderSettings(models.Model):
-    """A place's reminder choices; a place without a row uses the defaults."""
+    """A place's reminder choices (set by its ICS administrator in the admin); a place without a row
+    uses the defaults."""
 
     place = models.OneToOneField("roles.Place", on_delete=models.CASCADE, related_name="reminder_settings")
     days_before = models.CharField(
         "days before a milestone",
         max_length=40,
         default="7,1",
+        validators=[validate_days_before],
         help_text="Comma-separated, e.g. “7,1”: reminders that many days before a milestone falls due.",
     )
     review_every_months = models.PositiveSmallIntegerField(
         "review leaders in post every (months)",
         null=True,
         blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
         help_text="Leave empty for no review reminders.",
     )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "reminder settings"
+        verbose_name_plural = "reminder settings"
 
     def __str__(self) -> str:
         return f"Reminders for {self.place}"

@@ -58,7 +58,16 @@ from roles.services import MoveNotAllowed
 
 from .access import anonymous_rounds_for
 from .calendar import slot_invitation
-from .models import Application, ApplicationStatus, InterviewSlot, Milestone, PanelMember, Reminder, ReminderSettings
+from .models import (
+    Application,
+    ApplicationStatus,
+    InterviewSlot,
+    Milestone,
+    PanelMember,
+    Reminder,
+    ReminderSettings,
+    parse_days_before,
+)
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +82,6 @@ OVERDUE_EVERY_DAYS = 7
 CATCH_UP_DAYS = 2  # a reminder whose day was up to this many days ago, and not yet made, is made now
 BATCH_SIZE = 1000  # reminders claimed per insert
 STALE_PENDING = dt.timedelta(hours=1)  # a pending row this old lost its message: hand it over again
-MAX_DAYS_BEFORE = 365
 
 TEAM = frozenset({AccessKind.PLACE_TEAM})
 ADVERT_PEOPLE = frozenset({AccessKind.HR_RECRUITER, AccessKind.PLACE_TEAM})
@@ -116,22 +124,6 @@ class Wanted(NamedTuple):
 
 def has_address(email: str) -> bool:
     return "@" in email
-
-
-def parse_days_before(text: str) -> tuple[int, ...]:
-    """ "7,1" -> (7, 1): whole days from 1 to 365, comma separated; ValueError naming the fix."""
-    days = set()
-    for part in (text or "").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if not part.isdigit() or not 1 <= int(part) <= MAX_DAYS_BEFORE:
-            raise ValueError(
-                f"“{part}” is not a number of days from 1 to {MAX_DAYS_BEFORE}: write whole days, comma separated, "
-                "e.g. “7,1”."
-            )
-        days.add(int(part))
-    return tuple(sorted(days, reverse=True))
 
 
 def add_months(start: dt.date, months: int) -> dt.date:

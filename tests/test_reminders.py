@@ -827,3 +827,25 @@ def test_the_admin_hides_interview_reminders_of_a_round_the_user_scores_anonymou
     assert [r for r in listed if r.kind == K.INTERVIEW] == []
     client.force_login(setup.recruiter)
     assert len([r for r in client.get(ADMIN).context["cl"].result_list if r.kind == K.INTERVIEW]) == 2
+
+
+def test_an_ics_administrator_sets_a_places_reminder_days_in_the_admin_and_nonsense_is_refused(client):
+    from recruitment.models import ReminderSettings
+    from roles.models import AccessKind
+    from tests.factories import PlaceFactory, member
+
+    place = PlaceFactory(name="Bexley", slug="bexley-settings")
+    admin_user = member(AccessKind.ICS_ADMIN, ics=place.ics, username="ics-admin-settings")
+    client.force_login(admin_user)
+    url = "/admin/recruitment/remindersettings/add/"
+    refused = client.post(url, {"place": place.pk, "days_before": "7, fortnight", "review_every_months": ""})
+    assert refused.status_code == 200 and "is not a number of days" in refused.content.decode()
+    assert not ReminderSettings.objects.exists()
+    saved = client.post(url, {"place": place.pk, "days_before": "14,7,1", "review_every_months": "6"})
+    assert saved.status_code == 302
+    settings_row = ReminderSettings.objects.get(place=place)
+    assert (settings_row.days_before, settings_row.review_every_months) == ("14,7,1", 6)
+    assert settings_row.history.count() == 1
+    other = member(AccessKind.ICS_ADMIN, ics=PlaceFactory().ics, username="other-ics-admin-settings")
+    client.force_login(other)
+    assert client.get(f"/admin/recruitment/remindersettings/{settings_row.pk}/change/").status_code in (302, 404)
