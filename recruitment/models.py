@@ -617,6 +617,7 @@ class Reminder(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last took it to send.")
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

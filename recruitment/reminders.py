@@ -81,6 +81,11 @@ CONTRACT_DAYS_BEFORE = (90, 30)
 OVERDUE_EVERY_DAYS = 7
 CATCH_UP_DAYS = 2  # a reminder whose day was up to this many days ago, and not yet made, is made now
 BATCH_SIZE = 1000  # reminders claimed per insert
+STALE_SENDING = dt.timedelta(hours=1)
+INTERRUPTED = (
+    "The worker stopped while sending this reminder, so it may or may not have gone out: check with the "
+    "recipient, then retry it if it did not."
+)
 STALE_PENDING = dt.timedelta(hours=1)  # a pending row this old lost its message: hand it over again
 
 TEAM = frozenset({AccessKind.PLACE_TEAM})
@@ -505,6 +510,7 @@ class SweepResult:
     handed_over: int = 0  # rows queued for a worker (or sent in-process) once the sweep commits
     failed_at_once: int = 0  # new rows that cannot be sent at all (no address, nobody to tell)
     stale: int = 0  # pending rows left by a lost message, handed over again
+    interrupted: int = 0  # rows a stopped worker left "sending", now shown as failed
     batches: int = 0
     kinds: dict = field(default_factory=dict)  # new rows by kind
 
@@ -635,6 +641,12 @@ def sweep(*, today: dt.date | None = None, in_process: bool | None = None, batch
     if stale:
         result.stale = len(stale)
         transaction.on_commit(partial(_hand_over, stale, in_process))
+    # A worker that stopped between claiming a reminder and recording the send leaves it "sending".
+    # It may or may not have gone out, so it is never sent again by itself: it is shown as failed,
+    # saying so, for someone to check and retry.
+    result.interrupted = Reminder.objects.filter(
+        status=St.SENDING, claimed_at__lt=timezone.now() - STALE_SENDING
+    ).update(status=St.FAILED, last_error=INTERRUPTED)
     log.info("Reminder sweep for %s: %s", today, result.as_dict())
     return result
 
@@ -682,7 +694,7 @@ def reminder_send(*, pk: int) -> Reminder | None:
     then mark it sent or failed with the reason. None when it was not ours to send (sent already,
     being sent, or gone). Raises `SendFailed` when the mail server failed, for the task to retry."""
     claimed = Reminder.objects.filter(pk=pk, status__in=[St.PENDING, St.FAILED]).update(
-        status=St.SENDING, attempts=F("attempts") + 1
+        status=St.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
     )
     if not claimed:
         return None

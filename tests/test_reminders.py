@@ -849,3 +849,44 @@ def test_an_ics_administrator_sets_a_places_reminder_days_in_the_admin_and_nonse
     other = member(AccessKind.ICS_ADMIN, ics=PlaceFactory().ics, username="other-ics-admin-settings")
     client.force_login(other)
     assert client.get(f"/admin/recruitment/remindersettings/{settings_row.pk}/change/").status_code in (302, 404)
+
+
+def test_a_reminder_left_sending_by_a_stopped_worker_is_shown_as_failed_not_sent_again(mailoutbox):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from recruitment.models import Reminder
+    from recruitment.reminders import sweep
+    from tests.factories import PlaceFactory
+
+    place = PlaceFactory(name="Bexley", slug="bexley-stuck")
+    stuck = Reminder.objects.create(
+        place=place,
+        kind=Reminder.Kind.MILESTONE_DUE,
+        subject_key="milestone:999",
+        due_on=dt.date(2022, 3, 4),
+        email="owner@example.nhs.uk",
+        subject="Deadline for applications",
+        status=Reminder.Status.SENDING,
+        attempts=1,
+        claimed_at=timezone.now() - dt.timedelta(hours=2),
+    )
+    fresh = Reminder.objects.create(
+        place=place,
+        kind=Reminder.Kind.MILESTONE_DUE,
+        subject_key="milestone:998",
+        due_on=dt.date(2022, 3, 4),
+        email="owner@example.nhs.uk",
+        subject="Shortlisting",
+        status=Reminder.Status.SENDING,
+        attempts=1,
+        claimed_at=timezone.now(),
+    )
+    result = sweep(today=dt.date(2022, 3, 4), in_process=True)
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert result.interrupted == 1
+    assert stuck.status == Reminder.Status.FAILED and "may or may not have gone out" in stuck.last_error
+    assert fresh.status == Reminder.Status.SENDING  # a worker may still be sending it
+    assert not mailoutbox
