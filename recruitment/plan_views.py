@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Max, Prefetch, Q
 from django.http import Http404
 from django.middleware.csrf import get_token
@@ -40,10 +39,6 @@ from .plan_forms import DoneForm, MilestoneForm, TrancheStartForm
 from .timeline import status_label, status_of, timeline_svg
 
 PANEL_ROWS = 5  # rows of each list the dashboard's panel shows before "and N more"
-
-
-class StaleEdit(ChangeRefused):
-    status = 409
 
 
 # --- Access ----------------------------------------------------------------------------------------------
@@ -290,26 +285,6 @@ def milestone_new(request):
     return render(request, "recruitment/plan_milestone_form.html", context, status=status)
 
 
-def _save_edit(milestone: Milestone, form: MilestoneForm, by) -> list[Milestone]:
-    """Save an edit made on a form loaded at `version`: refused (409) if the milestone changed since.
-    With `shift_later` and a new date, the later milestones move by the same number of days first."""
-    data = form.cleaned_data
-    with transaction.atomic():
-        Place.objects.select_for_update(of=("self",)).get(pk=milestone.place_id)
-        current = Milestone.objects.select_for_update(of=("self",)).get(pk=milestone.pk)
-        if current.version != data["version"]:
-            raise StaleEdit(
-                f"“{current.title}” was changed by someone else since you opened this form: reload it and make "
-                "your change again."
-            )
-        moved = []
-        if form.moves_date and data.get("shift_later"):
-            moved = plans.milestone_move(milestone=current, starts_on=data["starts_on"], by=by, shift_later=True)
-            current.refresh_from_db()
-        plans.milestone_save(place=milestone.place, values=form.service_values(), by=by, milestone=current)
-    return moved
-
-
 def milestone_edit(request, pk):
     milestone = _milestone_for(request, pk)
     place = milestone.place
@@ -322,7 +297,13 @@ def milestone_edit(request, pk):
         status = 400
         if form.is_valid():
             try:
-                moved = _save_edit(milestone, form, request.user)
+                moved = plans.milestone_edit(
+                    milestone=milestone,
+                    values=form.service_values(),
+                    version=form.cleaned_data["version"],
+                    by=request.user,
+                    shift_later=form.moves_date and bool(form.cleaned_data.get("shift_later")),
+                )
             except ChangeRefused as error:
                 messages.error(request, f"Nothing was saved: {error}")
                 status = error.status

@@ -23,6 +23,13 @@ from roles.services import ChangeRefused, MoveNotAllowed
 
 from .models import Milestone, PlanTemplate, Tranche, When
 
+
+class StaleMilestone(ChangeRefused):
+    """The milestone changed after the form was loaded: nothing is saved, nothing merged."""
+
+    status = 409
+
+
 MILESTONE_FIELDS = ("title", "when_kind", "starts_on", "ends_on", "owner", "notes", "roles", "order", "tranche")
 
 
@@ -94,6 +101,29 @@ def milestone_save(*, place: Place, values: dict, by, milestone: Milestone | Non
     if roles is not None:
         milestone.roles.set(roles)
     return milestone
+
+
+@transaction.atomic
+def milestone_edit(
+    *, milestone: Milestone, values: dict, version: int, by, shift_later: bool = False
+) -> list[Milestone]:
+    """Save an edit made on a form loaded at `version`: refused (409) if the milestone changed since.
+    With `shift_later` and a new date, the later milestones of its plan move by the same number of
+    days first (`milestone_move`). Returns the milestones that moved (none without a shift)."""
+    place = _lock_place(milestone.place)
+    current = Milestone.objects.select_for_update(of=("self",)).get(pk=milestone.pk, place=place)
+    if current.version != version:
+        raise StaleMilestone(
+            f"“{current.title}” was changed by someone else since you opened this form: reload it and make "
+            "your change again."
+        )
+    moved = []
+    starts_on = values.get("starts_on")
+    if shift_later and starts_on and current.starts_on and starts_on != current.starts_on:
+        moved = milestone_move(milestone=current, starts_on=starts_on, by=by, shift_later=True)
+        current.refresh_from_db()
+    milestone_save(place=place, values=values, by=by, milestone=current)
+    return moved
 
 
 @transaction.atomic
