@@ -12,24 +12,22 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path
 
 from roles import permissions
 from roles.models import AdvertRound
+from roles.views import place_for
 
 from . import access
 from .equality import equality_report
 from .models import Application
+from .views import place_context
 
 PANEL_REFUSED = (
     "You sit on this round's panel, and equality answers are never shown to panels, not even in "
     "aggregate. The round's HR recruiter can see them."
 )
-
-
-def _context(request, place, **extra):
-    return {"place": place, "may_recruit": permissions.may_recruit(request.user, place), **extra}
 
 
 def round_equality(request, pk):
@@ -45,12 +43,12 @@ def round_equality(request, pk):
     return render(
         request,
         "recruitment/equality.html",
-        _context(request, place, round=round_, role=round_.role, report=report),
+        place_context(request, place, round=round_, role=round_.role, report=report),
     )
 
 
 def place_equality(request, place):
-    place = get_object_or_404(permissions.places_visible_to(request.user).select_related("ics"), slug=place)
+    place = place_for(request, place)
     on_panel = set(access.rounds_on_panel(request.user).filter(role__place=place).values_list("pk", flat=True))
     rounds = [
         round_
@@ -63,7 +61,7 @@ def place_equality(request, place):
     return render(
         request,
         "recruitment/equality.html",
-        _context(
+        place_context(
             request,
             place,
             report=equality_report(applications),

@@ -31,7 +31,7 @@ from roles.formatting import day
 from roles.forms import is_possible_id
 from roles.models import Place
 from roles.services import ChangeRefused
-from roles.views import bad_request, next_url
+from roles.views import bad_request, next_url, place_for
 
 from . import drift, plans
 from .models import Milestone, Tranche, When
@@ -42,10 +42,6 @@ PANEL_ROWS = 5  # rows of each list the dashboard's panel shows before "and N mo
 
 
 # --- Access ----------------------------------------------------------------------------------------------
-
-
-def _place_for(request, slug: str) -> Place:
-    return get_object_or_404(permissions.places_visible_to(request.user).select_related("ics"), slug=slug)
 
 
 def _must_plan(request, place: Place) -> None:
@@ -209,7 +205,7 @@ def _problems(form) -> str:
 def place_plans(request, place):
     """The place's tranches with their progress, what is due and what has drifted; a tranche is started
     here from a plan template (POST)."""
-    place = _place_for(request, place)
+    place = place_for(request, place)
     if request.method != "POST":
         return _render_place(request, place)
     _must_plan(request, place)
@@ -239,7 +235,7 @@ def place_plans(request, place):
 
 
 def plan_detail(request, place, pk):
-    place = _place_for(request, place)
+    place = place_for(request, place)
     tranche = get_object_or_404(Tranche.objects.filter(place=place), pk=pk)
     return _render_detail(request, place, tranche)
 
@@ -260,7 +256,7 @@ def milestone_new(request):
         )
         place = tranche.place
     elif slug:
-        place = _place_for(request, slug)
+        place = place_for(request, slug)
     else:
         return bad_request(request, "Say which plan the milestone is for: open “Add a milestone” from a plan.")
     _must_plan(request, place)

@@ -23,7 +23,7 @@ from roles import permissions
 from roles.exports import safe_cell
 from roles.models import AdvertRound, Role, RoleStatus
 from roles.services import ChangeRefused
-from roles.views import next_url
+from roles.views import next_url, place_for
 
 from . import access, selectors, services
 from .calendar import slot_invitation
@@ -44,7 +44,8 @@ KANBAN = [
 ]
 
 
-def _place_context(request, place, **extra):
+def place_context(request, place, **extra):
+    """What every recruitment page of a place shows: the place, and whether the user runs its recruitment."""
     return {"place": place, "may_recruit": permissions.may_recruit(request.user, place), **extra}
 
 
@@ -82,7 +83,7 @@ def _application_for(request, pk, *, act: bool = False) -> Application:
 
 
 def place_rounds(request, place):
-    place = get_object_or_404(permissions.places_visible_to(request.user).select_related("ics"), slug=place)
+    place = place_for(request, place)
     hidden = set(access.anonymous_rounds_for(request.user).values_list("pk", flat=True))
     rounds = [r for r in selectors.place_rounds(place) if r.pk not in hidden]
     today = timezone.localdate()
@@ -90,7 +91,7 @@ def place_rounds(request, place):
     return render(
         request,
         "recruitment/place_rounds.html",
-        _place_context(
+        place_context(
             request,
             place,
             rows=rows,
@@ -137,7 +138,7 @@ def _render_round(request, round_: AdvertRound, *, status: int = 200, **forms):
     offers = list(round_.offers.select_related("application__person", "contract").order_by("made_at"))
     may_recruit = permissions.may_recruit(request.user, place)
     accepted = next((o for o in offers if o.status == Offer.Status.ACCEPTED and not hasattr(o, "contract")), None)
-    context = _place_context(
+    context = place_context(
         request,
         place,
         round=round_,
@@ -302,7 +303,7 @@ def application_detail(request, pk, *, status: int = 200, **forms):
     return render(
         request,
         "recruitment/application_detail.html",
-        _place_context(
+        place_context(
             request,
             round_.role.place,
             application=application,

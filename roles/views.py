@@ -23,7 +23,7 @@ ROLES_PER_PAGE = 25
 
 def role_document(request, place, pk):
     """The role description document, to those who may see the place (files are not public)."""
-    place = _place_for(request, place)
+    place = place_for(request, place)
     role = get_object_or_404(Role.objects.filter(place=place), pk=pk)
     if not role.description_document:
         raise Http404("This role has no role description document.")
@@ -34,7 +34,7 @@ def role_document(request, place, pk):
     )
 
 
-def _place_for(request, slug: str, *, edit: bool = False):
+def place_for(request, slug: str, *, edit: bool = False):
     """The place named in the URL if the user may see it (else 404) and, for a change, edit it (else 403)."""
     place = get_object_or_404(permissions.places_visible_to(request.user).select_related("ics"), slug=slug)
     if edit and not permissions.can_edit_catalogue(request.user, place):
@@ -70,7 +70,7 @@ def home(request):
 
 
 def dashboard(request, place):
-    place = _place_for(request, place)
+    place = place_for(request, place)
     if "year" in request.GET:
         try:
             year = FinancialYear.parse(request.GET["year"])
@@ -95,7 +95,7 @@ def dashboard(request, place):
 
 
 def role_list(request, place):
-    place = _place_for(request, place)
+    place = place_for(request, place)
     roles = Role.objects.filter(place=place).for_listing()
     role_filter = RoleFilter(request.GET or None, queryset=roles)
     if role_filter.is_bound and not role_filter.is_valid():
@@ -118,7 +118,7 @@ def role_list(request, place):
 
 
 def role_detail(request, place, pk):
-    place = _place_for(request, place)
+    place = place_for(request, place)
     role = get_object_or_404(Role.objects.filter(place=place).for_listing(), pk=pk)
     return render(
         request,
@@ -137,12 +137,12 @@ def role_detail(request, place, pk):
 
 
 def role_create(request, place):
-    place = _place_for(request, place, edit=True)
+    place = place_for(request, place, edit=True)
     return _role_form(request, place, None)
 
 
 def role_edit(request, place, pk):
-    place = _place_for(request, place, edit=True)
+    place = place_for(request, place, edit=True)
     return _role_form(request, place, get_object_or_404(Role.objects.filter(place=place), pk=pk))
 
 
@@ -220,14 +220,14 @@ def _error_message(request, error):
 
 
 def template_comparison(request, place):
-    place = _place_for(request, place)
+    place = place_for(request, place)
     comparison = selectors.template_comparison(place=place)
     return render(request, "roles/template_comparison.html", _place_context(request, place, comparison=comparison))
 
 
 @require_POST
 def role_variation_reason(request, place, pk):
-    place = _place_for(request, place, edit=True)
+    place = place_for(request, place, edit=True)
     role = get_object_or_404(Role.objects.filter(place=place), pk=pk)
     form = RoleReasonForm(request.POST)
 
@@ -241,7 +241,7 @@ def role_variation_reason(request, place, pk):
 
 @require_POST
 def omission_reason(request, place, template_pk):
-    place = _place_for(request, place, edit=True)
+    place = place_for(request, place, edit=True)
     template = get_object_or_404(TemplateRole.objects.filter(ics=place.ics), pk=template_pk)
     form = ReasonForm(request.POST)
 
@@ -281,7 +281,7 @@ def title_anchor(title: str) -> str:
 
 
 def board(request, place):
-    place = _place_for(request, place)
+    place = place_for(request, place)
     return _render_board(request, place)
 
 
@@ -322,7 +322,7 @@ def _moves_for(user, place, role) -> list[dict]:
 
 
 def role_move(request, place, pk, to):
-    place = _place_for(request, place)
+    place = place_for(request, place)
     role = get_object_or_404(Role.objects.filter(place=place).select_related("place__ics"), pk=pk)
     if to not in MOVE_NEEDS:
         raise Http404("There is no such move: a role can be moved to " + ", ".join(MOVE_NEEDS) + ".")
@@ -386,7 +386,7 @@ def next_url(request, default: str) -> str:
 
 @require_POST
 def bulk_move(request, place):
-    place = _place_for(request, place)
+    place = place_for(request, place)
     may_override = permissions.is_ics_admin_for(request.user, place)
     form = BulkMoveForm(request.POST, place=place, may_override=may_override)
     if not form.is_valid():
