@@ -14,7 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -125,12 +124,9 @@ def _panel_rounds(user, pk: int | None = None) -> list[PanelRound]:
     ).values_list("application_id", "criterion_id", "value"):
         mine[application_id][criterion_id] = value
     declared = set(
-        Declaration.objects.filter(
-            context_type=ContentType.objects.get_for_model(AdvertRound),
-            context_id__in=open_panels,
-            person__in=[p.member.person_id for p in open_panels.values()],
-            about_person__isnull=False,
-        ).values_list("context_id", "person_id", "about_person_id")
+        Declaration.objects.concerning(*(p.round for p in open_panels.values()))
+        .filter(person__in=[p.member.person_id for p in open_panels.values()], about_person__isnull=False)
+        .values_list("context_id", "person_id", "about_person_id")
     )
     # Only the application's own fields: never the person's while the round is anonymous.
     applications = Application.objects.filter(round__in=open_panels, status__in=ALL_SCOREABLE).order_by(

@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -49,11 +48,9 @@ class Ranking:
 def declared_pairs(round_: AdvertRound) -> set[tuple[int, int]]:
     """(declarer's person id, candidate's person id) for every interest declared in this round."""
     return set(
-        Declaration.objects.filter(
-            context_type=ContentType.objects.get_for_model(AdvertRound),
-            context_id=round_.pk,
-            about_person__isnull=False,
-        ).values_list("person_id", "about_person_id")
+        Declaration.objects.concerning(round_)
+        .filter(about_person__isnull=False)
+        .values_list("person_id", "about_person_id")
     )
 
 

@@ -15,7 +15,6 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -331,12 +330,11 @@ def panel_member_for(user, round_: AdvertRound) -> PanelMember | None:
 
 def conflicted(panel_member: PanelMember, application: Application) -> Declaration | None:
     """The panel member's declared interest in this candidate, in this round, if any."""
-    return Declaration.objects.filter(
-        person_id=panel_member.person_id,
-        about_person_id=application.person_id,
-        context_type=ContentType.objects.get_for_model(AdvertRound),
-        context_id=application.round_id,
-    ).first()
+    return (
+        Declaration.objects.concerning(application.round)
+        .filter(person_id=panel_member.person_id, about_person_id=application.person_id)
+        .first()
+    )
 
 
 def scoring_stage(round_: AdvertRound, role: Role) -> str | None:

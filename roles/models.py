@@ -802,6 +802,19 @@ class Person(models.Model):
         return self.name
 
 
+class DeclarationQuerySet(models.QuerySet):
+    def concerning(self, *objects) -> DeclarationQuerySet:
+        """The declarations about these objects (advert rounds, board items), all of one model."""
+        from django.contrib.contenttypes.models import ContentType
+
+        if not objects:
+            return self.none()
+        model = type(objects[0])
+        return self.filter(
+            context_type=ContentType.objects.get_for_model(model), context_id__in=[obj.pk for obj in objects]
+        )
+
+
 class Declaration(models.Model):
     """The one register of declared interests: recruitment's conflicts with a candidate, and (later)
     governance's declarations on board items, are rows here.
@@ -841,6 +854,8 @@ class Declaration(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords()
+
+    objects = DeclarationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-declared_on", "-pk"]
