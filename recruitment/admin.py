@@ -283,25 +283,33 @@ def each(service, *, row: str = "application", **fixed):
 # --- Advert rounds --------------------------------------------------------------------------------------
 
 
-class RoundRowsInline(admin.TabularInline):
-    """A round's own small rows, written here directly by whoever runs recruitment for its place."""
+class OwnRowsInline(admin.TabularInline):
+    """Small rows written with their parent, by whoever may change it (`may_edit`): seen by anyone
+    who uses the admin and sees the parent."""
 
     extra = 0
 
-    def _may_recruit(self, request, obj) -> bool:
-        return obj is not None and permissions.may_recruit(request.user, obj.role.place)
+    def may_edit(self, request, obj) -> bool:
+        raise NotImplementedError
 
     def has_view_permission(self, request, obj=None):
         return permissions.may_use_admin(request.user)
 
     def has_add_permission(self, request, obj=None):
-        return self._may_recruit(request, obj)
+        return self.may_edit(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return self._may_recruit(request, obj)
+        return self.may_edit(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._may_recruit(request, obj)
+        return self.may_edit(request, obj)
+
+
+class RoundRowsInline(OwnRowsInline):
+    """A round's own small rows, written here directly by whoever runs recruitment for its place."""
+
+    def may_edit(self, request, obj) -> bool:
+        return obj is not None and permissions.may_recruit(request.user, obj.role.place)
 
 
 def scored_stages(round_: AdvertRound) -> set[str]:
@@ -1137,29 +1145,16 @@ class PlanStepFormSet(forms.BaseInlineFormSet):
                 form.add_error("length_days", "Only a date range lasts some days: set this to 0, or make it a range.")
 
 
-class PlanStepInline(admin.TabularInline):
+class PlanStepInline(OwnRowsInline):
     """A template's steps, written with it by whoever may change the template."""
 
     model = PlanStep
     formset = PlanStepFormSet
-    extra = 0
     fields = ("order", "title", "when_kind", "offset_days", "length_days")
     ordering = ("order", "offset_days")
 
-    def _may_change(self, request, obj) -> bool:
+    def may_edit(self, request, obj) -> bool:
         return PlanTemplateAdmin.may_change(request.user, obj)
-
-    def has_view_permission(self, request, obj=None):
-        return permissions.may_use_admin(request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return self._may_change(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_change(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may_change(request, obj)
 
 
 class PlanTemplateAdmin(WithoutHistory, NotYoursIs404, ScopedAdmin):
