@@ -123,6 +123,11 @@ class Application(models.Model):
     def label(self) -> str:
         return f"Candidate {self.candidate_number}"
 
+    @property
+    def label_for_panel(self) -> str:
+        """How the panel is told who it is: by number only while shortlisting is anonymous."""
+        return self.label if self.round.is_anonymous else f"{self.label} ({self.person.name})"
+
 
 class ApplicationEvent(models.Model):
     """An application's history: every change of status (who, when, why) and other things done to it."""

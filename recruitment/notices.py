@@ -50,11 +50,8 @@ def interview_invitation(application: Application, slot: InterviewSlot, *, by) -
     _send_after_commit(application, subject, body, [application.person.email], by=by, what="interview", ics=invite)
     panel = [m.person.email for m in slot.round.panel.select_related("person") if m.person.email]
     if panel:
-        # While shortlisting is anonymous the panel's copy names the candidate by number only.
-        named = not slot.round.is_anonymous
-        who = f"{application.label} ({application.person.name})" if named else application.label
-        panel_body = f"You are on the panel for {role.title}: {when}, {who}."
-        panel_invite = slot_invitation(slot, application, show_name=named)
+        panel_body = f"You are on the panel for {role.title}: {when}, {application.label_for_panel}."
+        panel_invite = slot_invitation(slot, application, show_name=not slot.round.is_anonymous)
         _send_after_commit(
             application,
             subject,

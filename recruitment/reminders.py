@@ -352,8 +352,8 @@ class _Builder:
                 f"Dear {candidate.name},\n\nA reminder that your interview for {role.title} ({role.place}) is {when}: "
                 f"{at}. The calendar invitation is attached.\n\n{role.place} Local Care Partnership",
             )
-            # While shortlisting is anonymous the panel's copy names the candidate by number only.
-            who = application.label if slot.round.is_anonymous else f"{application.label} ({candidate.name})"
+            application.round = slot.round
+            who = application.label_for_panel
             panel = [_person(m.person) for m in panels[slot.round_id]]
             if panel:
                 self._add(
