@@ -15,4 +15,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("roles.urls")),
     path("recruitment/", include("recruitment.urls")),
+    path("governance/", include("governance.urls")),
 ]

@@ -599,6 +599,8 @@ class Reminder(models.Model):
         INTERVIEW = "interview", "Interview"
         CONTRACT_ENDING = "contract_ending", "Contract ending"
         REVIEW = "review", "Review of a leader in post"
+        PAPERS_DUE = "papers_due", "Board papers due"
+        MINUTES_OVERDUE = "minutes_overdue", "Board minutes overdue"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"

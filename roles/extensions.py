@@ -15,6 +15,14 @@ ROLE_SECTIONS: list[Callable] = []
 ROLE_LINKS: list[Callable] = []
 # `section(request, place, year) -> str`: HTML to show on the place's dashboard (e.g. what's due).
 DASHBOARD_SECTIONS: list[Callable] = []
+# `notes(place) -> {("role", pk) | ("template", pk): [html, ...]}`: what to show beside rows of the
+# template comparison (governance: the engagement feedback behind each change). One call per page.
+COMPARISON_NOTES: list[Callable] = []
+# Sources of recorded board decisions a role's approval can cite (governance registers one): an
+# object with `choices(place) -> [(id, label)]` and `cite(*, role, decision_id, by) -> str`, which
+# links the decision to the role and returns the reference to keep on the role (raising
+# `roles.services.ChangeRefused` when the decision cannot authorise it).
+DECISION_SOURCES: list = []
 
 
 def role_section(section: Callable) -> Callable:
@@ -33,6 +41,26 @@ def dashboard_section(section: Callable) -> Callable:
     if section not in DASHBOARD_SECTIONS:
         DASHBOARD_SECTIONS.append(section)
     return section
+
+
+def comparison_note(notes: Callable) -> Callable:
+    if notes not in COMPARISON_NOTES:
+        COMPARISON_NOTES.append(notes)
+    return notes
+
+
+def decision_source(source):
+    if source not in DECISION_SOURCES:
+        DECISION_SOURCES.append(source)
+    return source
+
+
+def comparison_notes_for(place) -> dict:
+    merged: dict = {}
+    for notes in COMPARISON_NOTES:
+        for key, items in notes(place).items():
+            merged.setdefault(key, []).extend(items)
+    return merged
 
 
 def dashboard_sections_for(request, place, year) -> list[str]:

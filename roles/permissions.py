@@ -144,3 +144,45 @@ def is_ics_admin(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and (
         user.is_superuser or any(m.kind == AccessKind.ICS_ADMIN for m in _memberships(user))
     )
+
+
+# --- Governance: boards and board packs --------------------------------------------------------
+
+BOARD_RUNNERS = frozenset({AccessKind.SECRETARIAT, AccessKind.ICS_ADMIN})
+PACK_READERS = frozenset({AccessKind.SECRETARIAT, AccessKind.ICS_ADMIN, AccessKind.PLACE_TEAM})
+
+
+def may_run_boards(user, place: Place) -> bool:
+    """Records the place's boards: meetings, papers, attendance, decisions, votes, declarations.
+    The board secretariat and ICS administrators; nobody else changes a board's record."""
+    return _covers(user, place, BOARD_RUNNERS)
+
+
+def is_secretariat_for(user, place: Place) -> bool:
+    return _covers(user, place, {AccessKind.SECRETARIAT})
+
+
+def may_export_pack(user, place: Place) -> bool:
+    """Exports the place's board pack: the secretariat, ICS administrators and the place team."""
+    return _covers(user, place, PACK_READERS)
+
+
+def may_export_ics_pack(user, ics: ICS) -> bool:
+    """Exports an ICS-wide board pack: the ICS's secretariat or administrators, scoped to the whole ICS."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return any(m.kind in PACK_READERS and m.ics_id == ics.pk for m in _memberships(user))
+
+
+def icss_exportable_by(user) -> QuerySet[ICS]:
+    if not getattr(user, "is_authenticated", False):
+        return ICS.objects.none()
+    if user.is_superuser:
+        return ICS.objects.all()
+    return ICS.objects.filter(pk__in={m.ics_id for m in _memberships(user) if m.kind in PACK_READERS and m.ics_id})
+
+
+def places_secretariat_of(user) -> QuerySet[Place]:
+    return _places_for(user, {AccessKind.SECRETARIAT})

@@ -1,0 +1,3 @@
+"""Governance URLs (board_urls)."""
+
+urlpatterns: list = []

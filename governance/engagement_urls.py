@@ -1,0 +1,3 @@
+"""Governance URLs (engagement_urls)."""
+
+urlpatterns: list = []

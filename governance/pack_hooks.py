@@ -1,0 +1,1 @@
+"""pack_hooks: what this part of governance registers with roles and recruitment when Django starts."""

@@ -1,0 +1,3 @@
+"""Governance URLs (pack_urls)."""
+
+urlpatterns: list = []
