@@ -41,11 +41,7 @@ def may_see_private(user, board: Board) -> bool:
     """Whether the user may read Part 2 (private) papers, items and decisions of `board`."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return (
-        user.is_superuser
-        or permissions.is_secretariat_for(user, board.place)
-        or board.pk in boards_sat_on(user)
-    )
+    return user.is_superuser or permissions.is_secretariat_for(user, board.place) or board.pk in boards_sat_on(user)
 
 
 def may_see_meeting_content(user, meeting: Meeting) -> bool:

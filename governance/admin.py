@@ -1,1 +1,137 @@
-# Register your models here.
+"""The admin for boards: ICS administrators set up their ICS's boards and groups (terms of reference,
+member organisations and named representatives); meetings and decisions are shown read only, because
+they are recorded on the pages through `governance.services` (the quorum, the votes and the
+declarations have rules a plain form would go around).
+
+Scoped as every admin is (`roles.admin.ScopedAdmin`): an ICS administrator sees and changes the boards
+of their ICS's places (its ICS-wide unit included), and nothing else; HR recruiters do not see
+governance at all.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from recruitment.admin import OwnRowsInline
+from roles import permissions
+from roles.admin import ScopedAdmin
+from roles.forms import IdChoiceField
+
+from . import access
+from .models import Board, BoardMember, Decision, Meeting, Organisation, Vote
+
+
+class BoardRowsInline(OwnRowsInline):
+    """A board's organisations and members, written with it by whoever may change the board."""
+
+    def may_edit(self, request, obj) -> bool:
+        if obj is None:
+            return permissions.is_ics_admin(request.user)
+        return permissions.admin_places(request.user, change=True).filter(pk=obj.place_id).exists()
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.is_ics_admin(request.user)
+
+
+class OrganisationInline(BoardRowsInline):
+    model = Organisation
+    fields = ("name", "is_voting", "order")
+
+
+class BoardMemberInline(BoardRowsInline):
+    model = BoardMember
+    fields = ("person", "organisation", "capacity", "job_title", "term_starts_on", "term_ends_on")
+    raw_id_fields = ("person",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organisation":
+            places = permissions.admin_places(request.user, change=True)
+            kwargs["queryset"] = Organisation.objects.filter(board__place__in=places).select_related("board")
+            kwargs.setdefault("form_class", IdChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Board)
+class BoardAdmin(ScopedAdmin):
+    place_path = "place"
+    list_display = ("name", "kind", "place", "quorum_organisations", "papers_due_days", "minutes_due_days")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    inlines = [OrganisationInline, BoardMemberInline]
+    fieldsets = [
+        (None, {"fields": ("place", "name", "kind", "purpose", "terms_agreed_on", "terms_review_on")}),
+        (
+            "Quorum and voting",
+            {
+                "fields": (
+                    "quorum_organisations",
+                    "quorum_needs_chair",
+                    "one_vote_per_organisation",
+                    "chair_has_casting_vote",
+                )
+            },
+        ),
+        ("Papers and minutes", {"fields": ("papers_due_days", "minutes_due_days")}),
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        """A board with meetings is kept (its decisions authorise roles); one never met may go."""
+        if obj is not None and obj.meetings.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class ReadOnlyAdmin(ScopedAdmin):
+    """Recorded on the pages through the services: read here, never changed."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ReadOnlyAdmin):
+    place_path = "board__place"
+    list_display = ("board", "held_on", "part", "minutes_shared_on")
+    list_filter = ("part",)
+    date_hierarchy = "held_on"
+
+    def get_queryset(self, request):
+        """Part 2 meetings only for those who may read them (`access.readable_meetings_filter`)."""
+        return super().get_queryset(request).filter(access.readable_meetings_filter(request.user))
+
+
+class VoteInline(admin.TabularInline):
+    model = Vote
+    fields = ("organisation", "choice", "cast_by", "excluded", "excluded_because")
+    readonly_fields = fields
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.is_ics_admin(request.user)
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    place_path = "item__meeting__board__place"
+    list_display = ("__str__", "outcome", "by_vote", "inquorate")
+    list_filter = ("outcome", "by_vote", "inquorate")
+    inlines = [VoteInline]
+
+    def get_queryset(self, request):
+        readable = Meeting.objects.filter(access.readable_meetings_filter(request.user))
+        return super().get_queryset(request).filter(item__meeting__in=readable)

@@ -319,9 +319,7 @@ class Vote(models.Model):
 
     class Meta:
         ordering = ["decision", "organisation__order", "organisation__name"]
-        constraints = [
-            models.UniqueConstraint(fields=["decision", "organisation"], name="vote_once_per_organisation")
-        ]
+        constraints = [models.UniqueConstraint(fields=["decision", "organisation"], name="vote_once_per_organisation")]
 
     def __str__(self) -> str:
         return f"{self.organisation}: {self.get_choice_display()}"

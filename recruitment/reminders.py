@@ -13,6 +13,17 @@ over (`sweep`), sending one (`reminder_send`) and retrying failed ones (`reminde
 |                   | role's end date (a fixed term)                      | administrators                           |
 | review            | every N months from the start date of a leader in   | the same                                 |
 |                   | post, where the place sets `review_every_months`    |                                          |
+| papers_due        | the day a board meeting's papers are due (N days    | the place's board secretariat            |
+|                   | before it), and the day after while any of its      |                                          |
+|                   | papers is unpublished (governance)                  |                                          |
+| minutes_overdue   | the day after a meeting's minutes were due, then    | the same                                 |
+|                   | every 7 days until they are shared (governance)     |                                          |
+
+Apps above recruitment add kinds through `REMINDER_SOURCES` (the `reminder_source` decorator, in
+their `AppConfig.ready`): each source is called as `source(builder)` after the built-in kinds, reads
+its subjects in a fixed number of queries, and calls `builder.add(...)` for each reminder, `to` being
+recipients or a frozenset of `AccessKind` (the place's members of those kinds, as for the built-in
+ones). Governance's boards are one (`governance.board_hooks`).
 
 "When it falls due" is `Milestone.due_on` (a range's last day, a week's Friday); TBC milestones
 are never due. A milestone's dates are read as they are on the morning of the sweep, so moving it
@@ -41,6 +52,7 @@ import datetime as dt
 import logging
 from calendar import monthrange
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import NamedTuple
@@ -92,6 +104,16 @@ TEAM = frozenset({AccessKind.PLACE_TEAM})
 ADVERT_PEOPLE = frozenset({AccessKind.HR_RECRUITER, AccessKind.PLACE_TEAM})
 CONTRACT_PEOPLE = frozenset({AccessKind.PLACE_TEAM, AccessKind.ICS_ADMIN})
 SIGN_OFF = "Clinical & Care Professional Leadership roles"
+
+
+# `source(builder)`: adds the reminders a day wants for an app above recruitment (see the docstring).
+REMINDER_SOURCES: list[Callable] = []
+
+
+def reminder_source(source: Callable) -> Callable:
+    if source not in REMINDER_SOURCES:
+        REMINDER_SOURCES.append(source)
+    return source
 
 
 class SendFailed(Exception):
@@ -210,6 +232,17 @@ class _Builder:
 
     def _add(self, kind, subject_key, due_on, place_id, to, subject, body, *, nobody="") -> None:
         self.pending.append(_Pending(kind, subject_key, due_on, place_id, to, subject[:300], body, nobody))
+
+    def add(self, kind, subject_key, due_on, place_id, to, subject, body, *, nobody="") -> None:
+        """One reminder for `due_on` about `subject_key` (unique with its kind, day and address), to
+        `to`: a list of `Recipient`s, or a frozenset of `AccessKind` whose members covering the place
+        are told. `nobody` is what to record when there is nobody to tell."""
+        self._add(kind, subject_key, due_on, place_id, to, subject, body, nobody=nobody)
+
+    def latest_day(self, event: dt.date, days_before, *, until: dt.date) -> dt.date | None:
+        """The latest of the days `days_before` the event in the catch-up window ending today (see the
+        docstring: a missed sweep is made up by the next), while today is not after `until`."""
+        return _latest_day(self.today, event, days_before, until=until)
 
     def milestones(self) -> None:
         today = self.today
@@ -432,8 +465,11 @@ class _Builder:
         """Each reminder once for each of its recipients, people read in one query for every place."""
         place_ids = {item.place_id for item in self.pending}
         places = {p["pk"]: p for p in Place.objects.filter(pk__in=place_ids).values("pk", "name", "ics_id")}
+        kinds = set(TEAM | ADVERT_PEOPLE | CONTRACT_PEOPLE).union(
+            *(item.to for item in self.pending if isinstance(item.to, frozenset))
+        )
         members = (
-            Membership.objects.filter(kind__in=list(TEAM | ADVERT_PEOPLE | CONTRACT_PEOPLE), user__is_active=True)
+            Membership.objects.filter(kind__in=sorted(kinds), user__is_active=True)
             .filter(Q(place_id__in=place_ids) | Q(ics_id__in={p["ics_id"] for p in places.values()}))
             .values(
                 "kind",
@@ -489,12 +525,15 @@ def _person(person) -> Recipient:
 
 def reminders_due(today: dt.date) -> list[Wanted]:
     """Every reminder `today` wants, made or not yet, in a fixed number of queries (one per kind of
-    subject, one for the places and one for their people) whatever the number of milestones."""
+    subject, one for the places and one for their people) whatever the number of milestones; then
+    each of `REMINDER_SOURCES`."""
     builder = _Builder(today)
     builder.milestones()
     builder.adverts()
     builder.interviews()
     builder.roles()
+    for source in REMINDER_SOURCES:
+        source(builder)
     return builder.wanted()
 
 
