@@ -220,9 +220,21 @@ def _error_message(request, error):
 
 
 def template_comparison(request, place):
-    place = place_for(request, place)
+    return _render_comparison(request, place_for(request, place))
+
+
+def _render_comparison(request, place, *, status: int = 200):
+    """The template comparison, each row with the notes the apps above register for it (governance:
+    the engagement feedback behind the change), read once for the page (`extensions.COMPARISON_NOTES`)."""
     comparison = selectors.template_comparison(place=place)
-    return render(request, "roles/template_comparison.html", _place_context(request, place, comparison=comparison))
+    notes = extensions.comparison_notes_for(place)
+    for row in comparison.rows:
+        keys = [("role", row.role.pk)] if row.role else []
+        keys += [("template", row.template_role.pk)] if row.template_role else []
+        row.feedback = list(dict.fromkeys(note for key in keys for note in notes.get(key, [])))
+    return render(
+        request, "roles/template_comparison.html", _place_context(request, place, comparison=comparison), status=status
+    )
 
 
 @require_POST
@@ -267,10 +279,7 @@ def _save_reason(request, place, form, title: str, save):
         problems = " ".join(e for errors in form.errors.values() for e in errors)
         messages.error(request, f"The reason for “{title}” was not saved: {problems}")
         status = 400
-    comparison = selectors.template_comparison(place=place)
-    return render(
-        request, "roles/template_comparison.html", _place_context(request, place, comparison=comparison), status=status
-    )
+    return _render_comparison(request, place, status=status)
 
 
 def title_anchor(title: str) -> str:
@@ -292,7 +301,7 @@ def _render_board(request, place, bulk_form=None, status=200):
         for card in column.cards:
             card.moves = _moves_for(request.user, place, card.role)
             card.links = extensions.links_for(card.role)
-    bulk_form = bulk_form or BulkMoveForm(place=place, may_override=may_override)
+    bulk_form = bulk_form or BulkMoveForm(place=place, may_override=may_override, user=request.user)
     return render(
         request,
         "roles/board.html",
@@ -333,6 +342,8 @@ def role_move(request, place, pk, to):
         request.POST or None,
         to=to,
         may_override=may_override,
+        places=[place],
+        user=request.user,
         initial={
             "expected_status": role.status,
             "contract_start": role.start_date,
@@ -388,7 +399,7 @@ def next_url(request, default: str) -> str:
 def bulk_move(request, place):
     place = place_for(request, place)
     may_override = permissions.is_ics_admin_for(request.user, place)
-    form = BulkMoveForm(request.POST, place=place, may_override=may_override)
+    form = BulkMoveForm(request.POST, place=place, may_override=may_override, user=request.user)
     if not form.is_valid():
         messages.error(request, "No role was moved: " + " ".join(e for errors in form.errors.values() for e in errors))
         return _render_board(request, place, bulk_form=form, status=400)
@@ -402,7 +413,10 @@ def bulk_move(request, place):
             by=request.user,
             reason=data["reason"],
             details=services.MoveDetails(
-                opens_on=data["opens_on"], closes_on=data["closes_on"], board_decision=data["board_decision"]
+                opens_on=data["opens_on"],
+                closes_on=data["closes_on"],
+                board_decision=data["board_decision"],
+                decision_id=data["decision_id"],
             ),
             override_reason=data.get("override_reason", ""),
         )
