@@ -448,6 +448,8 @@ def move_action(to: str):
             to=to,
             may_override=permissions.is_ics_admin(request.user),
             with_expected_status=False,
+            places={role.place for role in roles},
+            user=request.user,
         )
         if form.is_bound and form.is_valid():
             data = form.cleaned_data

@@ -19,9 +19,10 @@ DASHBOARD_SECTIONS: list[Callable] = []
 # template comparison (governance: the engagement feedback behind each change). One call per page.
 COMPARISON_NOTES: list[Callable] = []
 # Sources of recorded board decisions a role's approval can cite (governance registers one): an
-# object with `choices(place) -> [(id, label)]` and `cite(*, role, decision_id, by) -> str`, which
-# links the decision to the role and returns the reference to keep on the role (raising
-# `roles.services.ChangeRefused` when the decision cannot authorise it).
+# object with `choices(place, user=None) -> [(id, label)]` (labels as `user` may read them) and
+# `cite(*, role, decision_id, by) -> str`, which links the decision to the role and returns the
+# reference to keep on the role (raising `roles.services.ChangeRefused` when the decision cannot
+# authorise it).
 DECISION_SOURCES: list = []
 
 
@@ -53,6 +54,18 @@ def decision_source(source):
     if source not in DECISION_SOURCES:
         DECISION_SOURCES.append(source)
     return source
+
+
+def decision_choices_for(places, user=None) -> list[tuple[int, str]]:
+    """The recorded decisions a role of any of `places` may cite, from every source, each once."""
+    seen, choices = set(), []
+    for source in DECISION_SOURCES:
+        for place in places:
+            for pk, label in source.choices(place, user=user):
+                if pk not in seen:
+                    seen.add(pk)
+                    choices.append((pk, label))
+    return choices
 
 
 def comparison_notes_for(place) -> dict:

@@ -5,6 +5,7 @@ from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .extensions import decision_choices_for
 from .models import MOVE_NEEDS, Place, Role, RoleStatus, TemplateRole, plausible_date, professions_problem
 from .services import EDITABLE_FIELDS, MoveDetails
 
@@ -174,6 +175,26 @@ class RoleReasonForm(ReasonForm):
     version = version_field("This form is out of date: reload the page and write the reason again.")
 
 
+def decision_field(label: str = "Board decision") -> forms.TypedChoiceField:
+    """A recorded board decision to cite (`extensions.DECISION_SOURCES`); its choices are set per form."""
+    return forms.TypedChoiceField(
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label=label,
+        help_text="The recorded decision that authorises this. For a decision made before decisions were "
+        "recorded here, leave it empty and give the reference in words.",
+        error_messages={
+            "invalid_choice": "That board decision is not one this role may cite: reload the page and choose again."
+        },
+    )
+
+
+def with_decisions(field: forms.TypedChoiceField, places, user) -> None:
+    choices = decision_choices_for(places, user)
+    field.choices = [("", "None chosen" if choices else "None recorded yet")] + choices
+
+
 class MoveForm(forms.Form):
     """The data one move asks for (`MOVE_NEEDS` says which). Types only: the rules are the service's."""
 
@@ -188,6 +209,7 @@ class MoveForm(forms.Form):
     appointee_name = forms.CharField(required=False, max_length=200, label="Appointee")
     contract_start = date_field("Contract starts on")
     contract_end = date_field("Contract ends on")
+    decision_id = decision_field()
     board_decision = forms.CharField(required=False, max_length=300, label="Board decision reference")
     override_reason = forms.CharField(
         required=False,
@@ -197,11 +219,17 @@ class MoveForm(forms.Form):
         help_text="ICS administrators only: leave empty unless the move was refused for budget and you must go on.",
     )
 
-    def __init__(self, *args, to: str, may_override: bool, with_expected_status: bool = True, **kwargs):
+    def __init__(
+        self, *args, to: str, may_override: bool, with_expected_status: bool = True, places=(), user=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         needs = MOVE_NEEDS[to]
         reason_required = needs.reason == "required"
         wanted = {"reason", *needs.details}
+        if "board_decision" in wanted:
+            # A recorded decision (of `places`' boards) can be cited beside, or instead of, the reference.
+            wanted.add("decision_id")
+            with_decisions(self.fields["decision_id"], places, user)
         if with_expected_status:
             wanted.add("expected_status")
         if may_override:
@@ -237,12 +265,14 @@ class BulkMoveForm(forms.Form):
     reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     opens_on = date_field("Advert opens on (to advertise)")
     closes_on = date_field("Applications close on (to advertise)")
+    decision_id = decision_field("Board decision (to approve)")
     board_decision = forms.CharField(required=False, max_length=300, label="Board decision reference (to approve)")
     override_reason = forms.CharField(required=False, max_length=2000, label="Override the budget guard because…")
 
-    def __init__(self, *args, place: Place, may_override: bool, **kwargs):
+    def __init__(self, *args, place: Place, may_override: bool, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["roles"].queryset = Role.objects.filter(place=place)
+        with_decisions(self.fields["decision_id"], [place], user)
         # Every state a role can be moved to (nothing moves back to proposed); the service says
         # plainly why a move does not suit (e.g. contracts are recorded one role at a time).
         targets = [s for s in RoleStatus if s != RoleStatus.PROPOSED]

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from . import permissions
+from . import extensions, permissions
 from .documents import document_forget
 from .formatting import day, field_value, money, person, sessions
 from .models import (
@@ -197,6 +197,9 @@ class MoveDetails:
     sessions_per_week: Decimal | None = None
     rate_per_session: Decimal | None = None
     board_decision: str = ""
+    # A recorded board decision that authorises the approval (`extensions.DECISION_SOURCES`): the
+    # source links it to the role, and its reference is kept when no free-text one is given.
+    decision_id: int | None = None
 
     def as_json(self) -> dict:
         shown = {
@@ -695,7 +698,7 @@ def _move_locked(
         raise ChangeRefused(f"Say why “{role.title}” is moving to {S(to).label}: a reason is required.")
 
     resuming = before == S.ON_HOLD and to == role.held_from
-    _apply(role=role, to=to, details=details, today=today, resuming=resuming)
+    _apply(role=role, to=to, details=details, today=today, resuming=resuming, by=by)
     if not resuming:
         for check in MOVE_CHECKS:
             check(role=role, to=to, details=details, today=today)
@@ -766,7 +769,18 @@ def _current_round(role: Role) -> AdvertRound | None:
     return role.advert_rounds.order_by("-number").first()
 
 
-def _apply(*, role: Role, to: str, details: MoveDetails, today: dt.date, resuming: bool) -> None:
+def _cite_decision(*, role: Role, decision_id, by) -> str:
+    """Link the recorded decision `decision_id` to `role` through the registered source (governance's),
+    under the move's locks, and return its reference. The source refuses a decision that cannot
+    authorise the role (unknown, not agreed, another place's)."""
+    if not extensions.DECISION_SOURCES:
+        raise ChangeRefused(
+            "No board decisions are recorded here to cite: give the decision's reference in words instead."
+        )
+    return extensions.DECISION_SOURCES[0].cite(role=role, decision_id=decision_id, by=by)
+
+
+def _apply(*, role: Role, to: str, details: MoveDetails, today: dt.date, resuming: bool, by=None) -> None:
     """Check what the move needs and put its effects on `role` (saved by the caller)."""
     if resuming:
         return
@@ -778,10 +792,14 @@ def _apply(*, role: Role, to: str, details: MoveDetails, today: dt.date, resumin
             )
         if details.board_decision:
             role.board_decision = details.board_decision.strip()
+        if details.decision_id is not None:
+            reference = _cite_decision(role=role, decision_id=details.decision_id, by=by)
+            if not details.board_decision.strip():
+                role.board_decision = reference[: Role._meta.get_field("board_decision").max_length]
         if role.place.requires_board_decision and not role.board_decision:
             raise ChangeRefused(
-                f"{role.place} needs a board decision before a role is approved: give the decision reference "
-                "(e.g. “Borough Strategic Board, 31 Mar 2022: endorse the role set”)."
+                f"{role.place} needs a board decision before a role is approved: choose the recorded decision, "
+                "or give its reference (e.g. “Borough Strategic Board, 31 Mar 2022: endorse the role set”)."
             )
     elif to == S.ADVERTISED:
         if not (details.opens_on and details.closes_on):

@@ -210,3 +210,17 @@ def demo(request, _demo_for_module, db):
 
 
 DEMO_PASSWORD = "test-pass-2022"
+
+
+@pytest.fixture
+def governance_demo(db):
+    """The whole seed demo as `load_demo` loads it: the catalogue, the recruitment and the governance
+    (boards, meetings, decisions, Table 2's engagement)."""
+    from governance.demo import GovernanceLoader
+    from recruitment import demo as recruitment_demo
+    from roles.demo import Loader
+
+    Loader(password=DEMO_PASSWORD).load()
+    recruitment_demo.panel_user(DEMO_PASSWORD)
+    recruitment_demo.RecruitmentLoader().load()
+    GovernanceLoader().load()

@@ -3,6 +3,7 @@ import os
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from governance.demo import GovernanceLoader
 from recruitment import demo as recruitment_demo
 from roles.demo import DEMO_USERS, Loader
 
@@ -15,7 +16,8 @@ class Command(BaseCommand):
         "Derbyshire) and one demo user per kind of user. Idempotent: rows that exist are left alone, so it "
         "is safe to run on every start; --reset puts the demo rows back as defined. "
         "Some figures are ASSUMPTIONS where the papers give none (sessions for most Bexley roles, how the "
-        "11 interim sessions split, which roles were filled by April 2022, functions): see roles/demo.py."
+        "11 interim sessions split, which roles were filled by April 2022, functions): see roles/demo.py; "
+        "the boards' quorum, attendance and decisions: see governance/demo.py."
     )
 
     def add_arguments(self, parser):
@@ -33,6 +35,7 @@ class Command(BaseCommand):
             created = Loader(reset=reset, password=password).load()
             recruitment_demo.panel_user(password, reset=reset)
             created += recruitment_demo.RecruitmentLoader(reset=reset).load()
+            created += GovernanceLoader(reset=reset).load()
         action = "created or reset" if reset else "created (existing rows left as they were)"
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {created} rows {action}."))
         self.stdout.write("Figures the papers do not give are assumptions; `manage.py help load_demo` says which.")
