@@ -51,3 +51,4 @@ bench: $(VENV)/.run-installed
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py benchmark --roles 500 --repeat 5
 	$(BIN)/python manage.py sweep_reminders --bench 100000
+	$(BIN)/python manage.py bench_board_pack --places 6 --roles 50 --repeat 3

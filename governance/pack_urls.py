@@ -1,3 +1,3 @@
-"""Governance URLs (pack_urls)."""
+"""Governance URLs (pack_urls): the board pack pages."""
 
-urlpatterns: list = []
+from .pack_views import urlpatterns  # noqa: F401

@@ -186,3 +186,15 @@ def icss_exportable_by(user) -> QuerySet[ICS]:
 
 def places_secretariat_of(user) -> QuerySet[Place]:
     return _places_for(user, {AccessKind.SECRETARIAT})
+
+
+def places_exportable_by(user) -> QuerySet[Place]:
+    """Places whose board pack the user may export (`may_export_pack`'s places)."""
+    return _places_for(user, PACK_READERS)
+
+
+def may_export_any_pack(user) -> bool:
+    """Whether the user may export some board pack: the navigation's "Board packs", from the cached memberships."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or any(m.kind in PACK_READERS for m in _memberships(user))

@@ -115,7 +115,6 @@ class Dashboard:
 def place_dashboard(*, place: Place, year: FinancialYear) -> Dashboard:
     """Budget, committed, pipeline, proposed and headroom for a place in one financial year."""
     budget = place.budgets.filter(financial_year=year.start_year).first()
-    on_cost = budget.on_cost_percent if budget else Decimal(0)
     roles = list(
         Role.objects.filter(place=place)
         .filter(start_date__lte=year.end)
@@ -124,7 +123,18 @@ def place_dashboard(*, place: Place, year: FinancialYear) -> Dashboard:
         .prefetch_related("functions")
         .order_by("title")
     )
-    lines = [RoleLine(role=r, cost=r.cost_in(year, on_cost), stage=r.budget_stage) for r in roles]
+    return dashboard_of(place=place, year=year, budget=budget, roles=roles)
+
+
+def dashboard_of(*, place: Place, year: FinancialYear, budget: Budget | None, roles, stage_by_role=None) -> Dashboard:
+    """`place_dashboard`'s figures from rows already read: `roles` are those running in `year`
+    (functions prefetched); `stage_by_role` maps a role's id to its budget stage where it is not the role's
+    own (a board pack as of a past date). Exports over many places read once and call this per place."""
+    on_cost = budget.on_cost_percent if budget else Decimal(0)
+    stage_by_role = stage_by_role or {}
+    lines = [
+        RoleLine(role=r, cost=r.cost_in(year, on_cost), stage=stage_by_role.get(r.pk, r.budget_stage)) for r in roles
+    ]
 
     def total(stage) -> Cost:
         result = Cost.zero()
@@ -517,6 +527,12 @@ def template_comparison(*, place: Place) -> TemplateComparison:
         .order_by("title")
     )
     omissions = {o.template_role_id: o for o in TemplateOmission.objects.filter(place=place)}
+    return compare_with_template(place=place, templates=templates, roles=roles, omissions=omissions)
+
+
+def compare_with_template(*, place: Place, templates, roles, omissions) -> TemplateComparison:
+    """`template_comparison` from rows already read: the ICS's template roles in order, the place's
+    roles that count (ordered by title, `template_role` selected) and its omissions by template role id."""
     by_template = defaultdict(list)
     for role in roles:
         if role.template_role_id and role.template_role.ics_id == place.ics_id:

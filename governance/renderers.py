@@ -1,0 +1,293 @@
+"""A board pack in the formats the secretariat uses: XLSX, CSV (zipped) and PDF.
+
+Each renderer reads a `reports.Pack` (the declared tables) and writes into a
+`tempfile.SpooledTemporaryFile`: small packs stay in memory, large ones spill to disk, and the view
+serves the file with `FileResponse` in chunks, so the file is never held twice. Every text cell goes
+through `roles.exports.safe_cell` in every format, so a cell that begins with = + - @ is shown,
+never run as a formula.
+
+| kind     | XLSX                               | CSV                   | PDF                 |
+|----------|------------------------------------|-----------------------|---------------------|
+| money    | number, "£#,##0.00" format         | 417000.00             | £417,000.00         |
+| date     | date cell, dd/mm/yyyy              | 2022-04-04            | 4 Apr 2022          |
+| sessions | number, "0.##"                     | 1.5                   | 1.5                 |
+| percent  | number, "0%"                       | 25%                   | 25%                 |
+| yes/no   | Yes / No                           | Yes / No              | Yes / No            |
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+import zipfile
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from roles.exports import safe_cell
+from roles.formatting import day, money, sessions
+
+from . import reports
+from .reports import DATE, INTEGER, MONEY, PERCENT, SESSIONS, YES_NO, Pack
+
+SPOOL_BYTES = 8 * 1024 * 1024  # packs up to 8 MB stay in memory; larger ones go to a temporary file
+
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "application/zip",
+    "pdf": "application/pdf",
+}
+EXTENSIONS = {"xlsx": "xlsx", "csv": "zip", "pdf": "pdf"}
+
+
+def spooled():
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+
+
+def text_of(kind: str, value) -> str:
+    """A value as a person reads it (the PDF's cells)."""
+    if value is None or value == "":
+        return ""
+    if kind == MONEY:
+        return money(value)
+    if kind == DATE:
+        return day(value)
+    if kind == SESSIONS:
+        return sessions(value)
+    if kind == PERCENT:
+        return f"{Decimal(value) * 100:.0f}%"
+    if kind == YES_NO:
+        return "Yes" if value else "No"
+    return str(safe_cell(value) if isinstance(value, str) else value)
+
+
+def csv_value(kind: str, value):
+    if value is None:
+        return ""
+    if kind == MONEY:
+        return f"{Decimal(value):.2f}"
+    if kind == DATE:
+        return value.isoformat()
+    if kind == SESSIONS:
+        return sessions(value)
+    if kind == PERCENT:
+        return f"{Decimal(value) * 100:.0f}%"
+    if kind == YES_NO:
+        return "Yes" if value else "No"
+    return safe_cell(value) if isinstance(value, str) else value
+
+
+# --- XLSX ----------------------------------------------------------------------------------------
+
+XLSX_FORMATS = {
+    MONEY: '"£"#,##0.00;[Red]-"£"#,##0.00',
+    DATE: "dd/mm/yyyy",
+    SESSIONS: "0.##",
+    PERCENT: "0%",
+    INTEGER: "0",
+}
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    name = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31]
+    base, n = name, 2
+    while name in used:
+        name = f"{base[:28]} {n}"
+        n += 1
+    used.add(name)
+    return name
+
+
+def render_xlsx(pack: Pack, out) -> None:
+    """A sheet per table: a title row (table, scope, as of), a frozen header row, real numbers, dates
+    and £ cells. openpyxl's write-only mode writes each row as it comes."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DCE6F1")
+    used: set[str] = set()
+    for table in pack.tables:
+        sheet = workbook.create_sheet(_sheet_name(table.report.title, used))
+        for index, column in enumerate(table.columns, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = min(column.chars + 2, 60)
+        sheet.freeze_panes = "A3"
+        title = WriteOnlyCell(sheet, value=f"{table.report.title} – {pack.subtitle}")
+        title.font = Font(bold=True, size=13)
+        note = table.report.note
+        sheet.append([title, *([WriteOnlyCell(sheet, value=note)] if note else [])])
+        headers = []
+        for column in table.columns:
+            cell = WriteOnlyCell(sheet, value=column.heading)
+            cell.font, cell.fill = bold, header_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            headers.append(cell)
+        sheet.append(headers)
+        for row in table.rows:
+            cells = []
+            for column, value in zip(table.columns, row, strict=True):
+                if column.kind == YES_NO:
+                    value = "" if value is None else ("Yes" if value else "No")
+                elif isinstance(value, str):
+                    value = safe_cell(value)
+                cell = WriteOnlyCell(sheet, value=value)
+                if column.kind in XLSX_FORMATS and not isinstance(value, str):
+                    cell.number_format = XLSX_FORMATS[column.kind]
+                cells.append(cell)
+            sheet.append(cells)
+    workbook.save(out)
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+
+def render_csv(pack: Pack, out) -> None:
+    """A zip of one CSV per table (UTF-8 with a byte order mark, so Excel reads it as UTF-8): the
+    header row, then the rows; dates as YYYY-MM-DD and money as plain numbers."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for number, table in enumerate(pack.tables, start=1):
+            with archive.open(f"{number:02d}-{table.report.key}.csv", "w") as raw:
+                text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+                writer = csv.writer(text)
+                writer.writerow([column.heading for column in table.columns])
+                for row in table.rows:
+                    writer.writerow([csv_value(c.kind, v) for c, v in zip(table.columns, row, strict=True)])
+                text.flush()
+                text.detach()
+
+
+# --- PDF -----------------------------------------------------------------------------------------
+
+FONT, FONT_BOLD = "Vera", "VeraBd"  # shipped with reportlab: nothing to install, and it has £ and −
+
+
+def _fonts() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, "Vera.ttf"))
+        pdfmetrics.registerFont(TTFont(FONT_BOLD, "VeraBd.ttf"))
+
+
+def _numbered_canvas(footer: str):
+    """A canvas that writes "Page N of M" once it knows M (the pages are kept until the end)."""
+    from reportlab.pdfgen import canvas
+
+    class NumberedCanvas(canvas.Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages = []
+
+        def showPage(self):  # noqa: N802 - reportlab's name
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                width, _height = self._pagesize
+                self.setFont(FONT, 7.5)
+                self.drawString(28, 18, footer)
+                self.drawRightString(width - 28, 18, f"Page {self._pageNumber} of {total}")
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def render_pdf(pack: Pack, out) -> None:
+    """A4 landscape, as a board paper: the title, the place or ICS, the date; each table under its
+    heading with its header row repeated on every page it runs over; "Page N of M" in the footer.
+    Wide tables get a smaller font."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+
+    _fonts()
+    page = landscape(A4)
+    margin = 28
+    width = page[0] - 2 * margin
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=page,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=36,
+        title=reports.TITLE,
+        author="Clinical & Care Professional Leadership",
+        subject=pack.subtitle,
+    )
+    title = ParagraphStyle("title", fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=4)
+    subtitle = ParagraphStyle("subtitle", fontName=FONT, fontSize=11, leading=14, spaceAfter=10)
+    heading = ParagraphStyle("heading", fontName=FONT_BOLD, fontSize=12, leading=15, spaceBefore=10, spaceAfter=4)
+    note = ParagraphStyle("note", fontName=FONT, fontSize=8, leading=10, spaceAfter=4, textColor=colors.grey)
+    story = [
+        Paragraph(escape(reports.TITLE), title),
+        Paragraph(escape(pack.subtitle), subtitle),
+        Paragraph(escape(f"Made on {day(pack.made_at.date())} from the live data."), note),
+    ]
+    for table in pack.tables:
+        size = 8 if len(table.columns) <= 8 else 7 if len(table.columns) <= 12 else 6
+        cell = ParagraphStyle("cell", fontName=FONT, fontSize=size, leading=size + 2)
+        head = ParagraphStyle("head", parent=cell, fontName=FONT_BOLD)
+        total = sum(c.chars for c in table.columns)
+        widths = [width * c.chars / total for c in table.columns]
+        # A paragraph (which wraps) only where the text would not fit on one line: they are slow to lay out.
+        fits = [int(w / (size * 0.62)) for w in widths]
+        data = [[Paragraph(escape(c.heading), head) for c in table.columns]]
+        for row in table.rows:
+            line = []
+            for column, value, fit in zip(table.columns, row, fits, strict=True):
+                text = text_of(column.kind, value)
+                line.append(text if len(text) <= fit and "\n" not in text else Paragraph(escape(text), cell))
+            data.append(line)
+        empty = len(data) == 1
+        if empty:
+            data.append(["None as of this date.", *[""] * (len(table.columns) - 1)])
+        grid = LongTable(data, colWidths=widths, repeatRows=1)
+        grid.setStyle(
+            TableStyle(
+                [
+                    ("FONT", (0, 1), (-1, -1), FONT, size, size + 2),
+                    *([("SPAN", (0, 1), (-1, 1))] if empty else []),
+                    ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DCE6F1")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ]
+            )
+        )
+        story.append(Paragraph(escape(table.report.title), heading))
+        if table.report.note:
+            story.append(Paragraph(escape(table.report.note), note))
+        story.append(grid)
+        story.append(Spacer(1, 6))
+    footer = f"{reports.TITLE} – {pack.subtitle}"
+    doc.build(story, canvasmaker=_numbered_canvas(footer))
+
+
+RENDERERS = {"xlsx": render_xlsx, "csv": render_csv, "pdf": render_pdf}
+
+
+def render(pack: Pack, fmt: str):
+    """The pack in `fmt`, in a spooled temporary file rewound to its start."""
+    out = spooled()
+    try:
+        RENDERERS[fmt](pack, out)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
+
+
+def filename(pack: Pack, fmt: str) -> str:
+    return f"board-pack-{pack.scope.slug}-{pack.as_of:%Y-%m-%d}.{EXTENSIONS[fmt]}"
