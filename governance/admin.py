@@ -11,6 +11,7 @@ governance at all.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Q
 
 from recruitment.admin import OwnRowsInline
 from roles import permissions
@@ -18,7 +19,7 @@ from roles.admin import ScopedAdmin
 from roles.forms import IdChoiceField
 
 from . import access
-from .models import Board, BoardMember, Decision, Meeting, Organisation, Vote
+from .models import Board, BoardMember, Decision, ExportLog, Meeting, Organisation, Vote
 
 
 class BoardRowsInline(OwnRowsInline):
@@ -135,3 +136,18 @@ class DecisionAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         readable = Meeting.objects.filter(access.readable_meetings_filter(request.user))
         return super().get_queryset(request).filter(item__meeting__in=readable)
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ReadOnlyAdmin):
+    """Who exported which board pack, when: the log `governance.packs` writes, read here."""
+
+    ics_path = "ics"
+    list_display = ("at", "by_name", "scope_name", "as_of", "format", "via", "rows")
+    list_filter = ("format", "via")
+    date_hierarchy = "at"
+
+    def _scope(self, queryset, user, *, change: bool):
+        """A place's packs for those who administer its ICS, and their ICS's ICS-wide packs."""
+        places = permissions.admin_places(user, change=True)
+        return queryset.filter(Q(place__in=places) | Q(ics__in=places.values("ics_id")))

@@ -340,6 +340,11 @@ def decision_record(
         seen.add(organisation_id)
         if choice not in Vote.Choice.values:
             raise ChangeRefused(f"Choose {organisation.name}'s vote: for, against or abstain.")
+        if attendance and organisation_id not in casting:
+            raise ChangeRefused(
+                f"{organisation.name} was not represented at the meeting (see the attendance), so it cannot vote: "
+                "remove its vote, or correct the attendance first."
+            )
         vote_rows.append(
             Vote(
                 organisation=organisation,

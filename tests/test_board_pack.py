@@ -479,3 +479,21 @@ def test_the_bench_command_reports_constant_queries(db, capsys):
     assert "Query counts are the same at both sizes." in out
     assert not ICS.objects.filter(slug__startswith="bench").exists()  # rolled back
     assert not RoleMove.objects.exists()
+
+
+def test_the_export_log_is_in_the_admin_for_the_ics_administrators_of_its_scope(client, sel):
+    _signed_in(client, AccessKind.SECRETARIAT, place=sel["bexley"])
+    _post(client)
+    log = ExportLog.objects.get()
+    url = reverse("admin:governance_exportlog_changelist")
+    sel_admin = member(AccessKind.ICS_ADMIN, ics=sel["ics"], username="sel-admin")
+    client.force_login(sel_admin)
+    page = client.get(url)
+    assert page.status_code == 200 and "Bexley" in page.content.decode()
+    assert client.get(reverse("admin:governance_exportlog_change", args=[log.pk])).status_code == 200
+    assert client.post(reverse("admin:governance_exportlog_delete", args=[log.pk])).status_code == 403
+    jucd_admin = member(AccessKind.ICS_ADMIN, ics=sel["derby"].ics, username="jucd-admin")
+    client.force_login(jucd_admin)
+    assert "Bexley" not in client.get(url).content.decode()
+    assert client.get(reverse("admin:governance_exportlog_change", args=[log.pk])).status_code in (302, 404)
+    assert ExportLog.objects.filter(pk=log.pk).exists()

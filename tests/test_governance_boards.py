@@ -170,6 +170,11 @@ def test_two_votes_from_one_organisation_are_refused(boards):
     _refused(boards, "voted twice", by_vote=True, votes=[(org, "for"), (org, "against")])
 
 
+def test_a_vote_by_an_organisation_not_represented_at_the_meeting_is_refused(boards):
+    votes = _votes(boards, **{VOTING[0]: "for", VOTING[1]: "for", VOTING[3]: "against"})
+    _refused(boards, f"{VOTING[3]} was not represented at the meeting", by_vote=True, votes=votes)
+
+
 def test_a_decision_at_an_inquorate_meeting_is_refused_without_the_flag(boards):
     Attendance.objects.filter(meeting=boards.public).exclude(member=boards.chair).delete()
     _refused(boards, "Not quorate: 1 of 5 .* tick it to record it anyway")
