@@ -536,6 +536,8 @@ class AdvertRoundAdmin(RecruitmentAdmin):
     @admin.display(description="days to hire")
     def days_to_hire(self, obj):
         times = self._times(obj)
+        if times.elapsed is None:
+            return "not recorded"
         return times.elapsed if times.to_start is not None else f"{times.elapsed} so far"
 
     @admin.display(description="target (days)")
@@ -553,6 +555,8 @@ class AdvertRoundAdmin(RecruitmentAdmin):
             f"{times.to_start} days from the advert opening to the appointee's start"
             if times.to_start is not None
             else f"{times.elapsed} days since the advert opened, no start date yet"
+            if times.elapsed is not None
+            else "the round closed with no start date recorded here"
         )
         verdict = "over the target" if times.breached else "within the target"
         stages = format_html_join("", "<li>{}: {}</li>", ((stage.name, _stage_days(stage)) for stage in times.stages))

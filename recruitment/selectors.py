@@ -124,7 +124,9 @@ class HireTimes:
     target_days: int
     to_acceptance: int | None  # days from opening to the offer accepted
     to_start: int | None  # days from opening to the contract's confirmed start
-    elapsed: int  # days from opening to today (or to the start, once known)
+    # days from opening to the start once known, else to today while the round is open; None for a round
+    # closed with no confirmed start here (appointed before these records, or not appointed)
+    elapsed: int | None
     stages: list[Stage]
 
     @property
@@ -169,12 +171,18 @@ def hire_times(round_: AdvertRound, today: dt.date | None = None) -> HireTimes:
         stages.append(Stage(name, start, end, (finish - start).days if finish else None))
     target = round_.role.place.ics.time_to_hire_target_weeks * 7
     to_start = (contract.starts_on - round_.opens_on).days if contract else None
+    if to_start is not None:
+        elapsed = to_start
+    elif round_.outcome == AdvertRound.Outcome.OPEN:
+        elapsed = (today - round_.opens_on).days
+    else:
+        elapsed = None
     return HireTimes(
         round=round_,
         target_days=target,
         to_acceptance=(accepted_on - round_.opens_on).days if accepted_on else None,
         to_start=to_start,
-        elapsed=to_start if to_start is not None else (today - round_.opens_on).days,
+        elapsed=elapsed,
         stages=stages,
     )
 

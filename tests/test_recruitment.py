@@ -405,3 +405,21 @@ def test_closing_the_round_unfilled_during_shortlisting_tells_everyone_and_moves
     assert setup.role.status == S.NOT_APPOINTED
     statuses = dict(setup.round.applications.values_list("candidate_number", "status"))
     assert statuses == {1: A.NOT_APPOINTED, 2: A.NOT_SHORTLISTED}
+
+
+def test_a_round_closed_with_no_start_recorded_has_no_time_so_far(db):
+    """A round closed before these records (the demo's appointed rounds) does not count days to today."""
+    from recruitment.selectors import hire_times, rounds_with_times
+    from roles.models import AdvertRound
+    from tests.factories import RoleFactory
+
+    role = RoleFactory()
+    round_ = AdvertRound.objects.create(
+        role=role, number=1, opens_on=dt.date(2022, 2, 21), closes_on=dt.date(2022, 3, 4)
+    )
+    today = dt.date(2026, 11, 29)
+    open_times = hire_times(rounds_with_times(AdvertRound.objects.filter(pk=round_.pk)).get(), today=today)
+    assert open_times.elapsed == (today - dt.date(2022, 2, 21)).days and open_times.breached
+    AdvertRound.objects.filter(pk=round_.pk).update(outcome=AdvertRound.Outcome.APPOINTED)
+    closed = hire_times(rounds_with_times(AdvertRound.objects.filter(pk=round_.pk)).get(), today=today)
+    assert closed.elapsed is None and not closed.breached
