@@ -13,7 +13,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 
 from roles.forms import ISO_DATE, IdChoiceField, IdMultipleChoiceField, date_field
-from roles.models import Declaration, Place, Role, plausible_date
+from roles.models import Budget, Declaration, Place, Role, plausible_date
 
 from .models import AgendaItem, Attendance, Board, BoardMember, Decision, Meeting, Paper, Vote
 from .services import DECLARATION_ACTIONS
@@ -199,6 +199,18 @@ class DecisionForm(forms.Form):
             error_messages={
                 "invalid_choice": f"Choose roles of {board.place} only: %(value)s is not one of them.",
                 "invalid_pk_value": "“%(pk)s” is not a role: choose roles from the list.",
+            },
+        )
+        self.fields["budgets"] = IdMultipleChoiceField(
+            queryset=Budget.objects.filter(place__in=scope)
+            .select_related("place")
+            .order_by("place__name", "financial_year"),
+            required=False,
+            label="Budgets it authorises",
+            widget=forms.CheckboxSelectMultiple,
+            error_messages={
+                "invalid_choice": f"Choose budgets of {board.place} only: %(value)s is not one of them.",
+                "invalid_pk_value": "“%(pk)s” is not a budget: choose budgets from the list.",
             },
         )
         self.helper = _helper()

@@ -481,6 +481,7 @@ def decision_new(request, pk):
             inquorate=data["inquorate"],
             outcome=data["outcome"],
             roles=list(data["roles"]),
+            budgets=list(data["budgets"]),
             by=request.user,
         )
 

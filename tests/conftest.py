@@ -171,27 +171,40 @@ def _is_transactional(item) -> bool:
     return bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in item.fixturenames
 
 
-@pytest.fixture(scope="module")
-def _demo_for_module(request, django_db_setup, django_db_blocker):
-    """The demo data loaded once for a module, in a transaction rolled back when the module ends.
+def _load_demo() -> None:
+    from roles.demo import Loader
+
+    Loader(password=DEMO_PASSWORD).load()
+
+
+def _load_governance_demo() -> None:
+    from governance.demo import GovernanceLoader
+    from recruitment import demo as recruitment_demo
+
+    _load_demo()
+    recruitment_demo.panel_user(DEMO_PASSWORD)
+    recruitment_demo.RecruitmentLoader().load()
+    GovernanceLoader().load()
+
+
+def _loaded_for_module(request, django_db_blocker, fixture: str, load):
+    """Demo data loaded once for a module, in a transaction rolled back when the module ends.
 
     Each test's own transaction nests inside it (a savepoint), so what a test changes is undone
     after it and the next test sees the demo as loaded. Only where every test of the module uses
-    the demo and none is transactional (the live server's cannot nest in a transaction); elsewhere
+    `fixture` and none is transactional (the live server's cannot nest in a transaction); elsewhere
     each test that asks for the demo loads it itself.
     """
     from django.db import transaction
 
-    from roles.demo import Loader
-
     items = [item for item in request.session.items if item.module is request.module]
-    if any(_is_transactional(item) or "demo" not in item.fixturenames for item in items):
+    if any(_is_transactional(item) or fixture not in item.fixturenames for item in items):
         yield False
         return
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
-        Loader(password=DEMO_PASSWORD).load()
+        load()
     try:
         yield True
     finally:
@@ -200,27 +213,29 @@ def _demo_for_module(request, django_db_setup, django_db_blocker):
             outer.__exit__(None, None, None)
 
 
+@pytest.fixture(scope="module")
+def _demo_for_module(request, django_db_setup, django_db_blocker):
+    yield from _loaded_for_module(request, django_db_blocker, "demo", _load_demo)
+
+
 @pytest.fixture
 def demo(request, _demo_for_module, db):
     """The seed demo data, loaded as `make run` loads it (once per module where it can be)."""
     if not _demo_for_module:
-        from roles.demo import Loader
-
-        Loader(password=DEMO_PASSWORD).load()
+        _load_demo()
 
 
-DEMO_PASSWORD = "test-pass-2022"
+@pytest.fixture(scope="module")
+def _governance_demo_for_module(request, django_db_setup, django_db_blocker):
+    yield from _loaded_for_module(request, django_db_blocker, "governance_demo", _load_governance_demo)
 
 
 @pytest.fixture
-def governance_demo(db):
+def governance_demo(request, _governance_demo_for_module, db):
     """The whole seed demo as `load_demo` loads it: the catalogue, the recruitment and the governance
-    (boards, meetings, decisions, Table 2's engagement)."""
-    from governance.demo import GovernanceLoader
-    from recruitment import demo as recruitment_demo
-    from roles.demo import Loader
+    (boards, meetings, decisions, Table 2's engagement); once per module where it can be."""
+    if not _governance_demo_for_module:
+        _load_governance_demo()
 
-    Loader(password=DEMO_PASSWORD).load()
-    recruitment_demo.panel_user(DEMO_PASSWORD)
-    recruitment_demo.RecruitmentLoader().load()
-    GovernanceLoader().load()
+
+DEMO_PASSWORD = "test-pass-2022"

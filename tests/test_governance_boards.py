@@ -24,7 +24,7 @@ from governance import services
 from governance.models import AgendaItem, Attendance, Board, BoardMember, Decision, Meeting, Organisation, Paper, Vote
 from recruitment.models import Reminder
 from recruitment.reminders import sweep
-from roles.models import AccessKind, Declaration, Person
+from roles.models import AccessKind, Budget, Declaration, Person, Place
 from roles.services import ChangeRefused, MoveNotAllowed
 from tests.factories import ICSFactory, PlaceFactory, RoleFactory, UserFactory, member
 from tests.helpers import fuzz
@@ -407,6 +407,23 @@ def test_secretariat_records_a_meeting_an_item_attendance_and_a_decision_through
         "governance:decision_detail", args=[decision.pk]
     )
     assert decision.outcome == "agreed" and decision.votes.count() == 5
+
+
+def test_a_decision_authorises_roles_and_budgets_of_its_place_only(boards):
+    client = _client(boards.users["secretariat"])
+    role = RoleFactory(place=boards.board.place)
+    budget = Budget.objects.create(place=boards.board.place, financial_year=2022, amount=417000)
+    other = Budget.objects.create(place=Place.objects.get(slug="greenwich"), financial_year=2022, amount=1)
+    url = reverse("governance:decision_new", args=[boards.item.pk])
+    before = fingerprint()
+    refused = client.post(url, {"text": "Endorse", "outcome": "agreed", "budgets": [other.pk]})
+    assert refused.status_code == 400 and "Choose budgets of Bexley only" in refused.content.decode()
+    assert not changes(before, fingerprint())
+    client.post(url, {"text": "Endorse the role set", "outcome": "agreed", "roles": [role.pk], "budgets": [budget.pk]})
+    decision = Decision.objects.get(item=boards.item, text="Endorse the role set")
+    assert list(decision.roles.all()) == [role] and list(decision.budgets.all()) == [budget]
+    page = client.get(reverse("governance:decision_detail", args=[decision.pk])).content.decode()
+    assert "Budgets: Bexley 2022/23" in page
 
 
 def test_a_refused_decision_reshows_the_form_with_the_reason(boards):

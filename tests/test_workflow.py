@@ -63,7 +63,7 @@ FULL_DETAILS = MoveDetails(
 
 def allowed_pairs():
     for source, targets in MOVES.items():
-        for target in targets:
+        for target in sorted(targets):
             if target == RESUME:
                 for held in (S.PROPOSED, S.APPROVED, S.INTERVIEWING, S.NOT_APPOINTED):
                     yield source, held, held
