@@ -12,7 +12,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from roles.forms import ISO_DATE, IdChoiceField, IdMultipleChoiceField, date_field
+from roles.forms import IdChoiceField, IdMultipleChoiceField, UKDateField, date_field
 from roles.models import Budget, Declaration, Place, Role, plausible_date
 
 from .models import AgendaItem, Attendance, Board, BoardMember, Decision, Meeting, Paper, Vote
@@ -26,7 +26,7 @@ def _helper() -> FormHelper:
 
 
 class MeetingForm(forms.Form):
-    held_on = forms.DateField(label="Date", widget=ISO_DATE, validators=[plausible_date])
+    held_on = UKDateField(label="Date", validators=[plausible_date])
     part = forms.TypedChoiceField(
         label="Part", choices=Meeting.Part.choices, coerce=int, initial=Meeting.Part.PUBLIC, widget=forms.RadioSelect
     )

@@ -13,7 +13,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 
-from roles.forms import ISO_DATE, IdMultipleChoiceField, version_field
+from roles.forms import IdMultipleChoiceField, UKDateField, version_field
 from roles.models import Place, TemplateRole, plausible_date
 
 from .engagement import point_problems, version_of
@@ -35,9 +35,7 @@ def _changed(form: forms.Form, names: tuple[str, ...], editing: bool) -> dict:
 
 
 class EventForm(forms.Form):
-    held_on = forms.DateField(
-        label="Date", widget=ISO_DATE, validators=[plausible_date], help_text="The day the feedback was given."
-    )
+    held_on = UKDateField(label="Date", validators=[plausible_date], help_text="The day the feedback was given.")
     group = forms.CharField(
         label="Group or organisation",
         max_length=200,

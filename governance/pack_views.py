@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from roles import permissions
-from roles.forms import ISO_DATE
+from roles.forms import UKDateField
 from roles.models import ICS, Place, plausible_date
 from roles.views import bad_request, place_for
 
@@ -27,20 +27,16 @@ from . import packs, renderers
 from .models import ExportLog
 from .reports import Scope
 
-DATE_HELP = "Type it as YYYY-MM-DD, e.g. 2022-04-04."
+DATE_HELP = "Type it as DD/MM/YYYY, e.g. 04/04/2022."
 
 
 class PackForm(forms.Form):
     scope = forms.ChoiceField(label="Board pack for")
-    as_of = forms.DateField(
+    as_of = UKDateField(
         label="As of",
-        widget=ISO_DATE,
         validators=[plausible_date],
         help_text="Roles' status, budgets and decisions as they stood at the end of this day.",
-        error_messages={
-            "required": f"Give the date the pack is as of. {DATE_HELP}",
-            "invalid": f"That is not a date. {DATE_HELP}",
-        },
+        error_messages={"required": f"Give the date the pack is as of. {DATE_HELP}"},
     )
     format = forms.ChoiceField(
         choices=ExportLog.Format.choices,

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from roles.formatting import day, person
-from roles.forms import ISO_DATE, IdChoiceField, IdMultipleChoiceField, date_field, version_field
+from roles.forms import IdChoiceField, IdMultipleChoiceField, UKDateField, date_field, version_field
 from roles.models import Place, plausible_date
 
 from .models import Milestone, PlanTemplate, When, when_problems
@@ -131,8 +131,8 @@ class TrancheStartForm(forms.Form):
     """Start a tranche of the place's roles from a plan template."""
 
     name = forms.CharField(max_length=200, help_text="E.g. “Tranche 2: PCN roles, autumn 2022”.")
-    starts_on = forms.DateField(
-        label="Start date", widget=ISO_DATE, validators=[plausible_date], help_text="The day the template counts from."
+    starts_on = UKDateField(
+        label="Start date", validators=[plausible_date], help_text="The day the template counts from."
     )
 
     def __init__(self, *args, place: Place, **kwargs):

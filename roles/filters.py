@@ -1,10 +1,12 @@
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
+from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import ChoiceIteratorMixin
 
 from .forms import IdChoiceField
 from .models import Function, Role, RoleStatus, RoleType, SpatialLevel
+from .selectors import BOARD_COLUMNS
 
 
 class IdChoiceFilter(django_filters.ModelChoiceFilter):
@@ -12,6 +14,32 @@ class IdChoiceFilter(django_filters.ModelChoiceFilter):
 
     class field_class(ChoiceIteratorMixin, IdChoiceField):  # noqa: N801 - django-filter's attribute name
         pass
+
+
+class RoleOrdering(django_filters.OrderingFilter):
+    """The list's sort choices: title (the default, offered once), and status in workflow order (the
+    board's columns, proposed to withdrawn) rather than alphabetically; ties go by title."""
+
+    def build_choices(self, fields, labels):
+        return [choice for choice in super().build_choices(fields, labels) if choice[0] != "title"]
+
+    def get_ordering_value(self, param):
+        if param.lstrip("-") == "status":
+            return param.replace("status", "workflow_position")
+        return super().get_ordering_value(param)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        if any(o.lstrip("-") == "workflow_position" for o in ordering):
+            qs = qs.annotate(
+                workflow_position=Case(
+                    *(When(status=status, then=Value(n)) for n, status in enumerate(BOARD_COLUMNS)),
+                    output_field=IntegerField(),
+                )
+            )
+        return qs.order_by(*ordering, "title", "pk")
 
 
 class RoleFilter(django_filters.FilterSet):
@@ -22,7 +50,7 @@ class RoleFilter(django_filters.FilterSet):
         field_name="functions", queryset=Function.objects.all(), label="Function", empty_label="Any function"
     )
     spatial_level = IdChoiceFilter(queryset=SpatialLevel.objects.all(), label="Spatial level", empty_label="Any level")
-    sort = django_filters.OrderingFilter(
+    sort = RoleOrdering(
         fields=(
             ("title", "title"),
             ("role_type", "type"),
@@ -33,11 +61,11 @@ class RoleFilter(django_filters.FilterSet):
         ),
         field_labels={
             "title": "Title",
-            "type": "Type",
-            "sessions": "Sessions",
+            "role_type": "Type",
+            "sessions_per_week": "Sessions",
             "status": "Status",
-            "start": "Start date",
-            "end": "End date",
+            "start_date": "Start date",
+            "end_date": "End date",
         },
         label="Sort by",
         empty_label="Title",

@@ -1,15 +1,53 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .dates import HINT, TYPED_FORMAT, NotADate, parse_day
 from .extensions import decision_choices_for
 from .models import MOVE_NEEDS, Place, Role, RoleStatus, TemplateRole, plausible_date, professions_problem
 from .services import EDITABLE_FIELDS, MoveDetails
 
-ISO_DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+class UKDateInput(forms.DateInput):
+    """A plain text box showing the date day first (27/01/2022): the browser's own date box follows
+    the browser's locale and, set to US English, read 01102025 as 10 January."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            attrs={"autocomplete": "off", "spellcheck": "false", "size": "12", **(attrs or {})}, format=TYPED_FORMAT
+        )
+
+
+class UKDateField(forms.DateField):
+    """A date typed day first, read the same in any browser (see `roles.dates`), with a hint and
+    messages that write it day first too. Every form's date is one of these."""
+
+    widget = UKDateInput
+
+    def __init__(self, *, help_text="", **kwargs):
+        kwargs.pop("input_formats", None)
+        super().__init__(help_text=" ".join(filter(None, [str(help_text), HINT])), **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return parse_day(value)
+        except NotADate as error:
+            raise ValidationError(str(error), code="invalid") from None
+
+
 LARGEST_ID = 2**63 - 1  # the largest id a database column of ids holds
 
 
@@ -47,7 +85,7 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 def date_field(label: str) -> forms.DateField:
     """An optional date, refused outside the years the product plans for."""
-    return forms.DateField(required=False, widget=ISO_DATE, label=label, validators=[plausible_date])
+    return UKDateField(required=False, label=label, validators=[plausible_date])
 
 
 def version_field(out_of_date: str) -> forms.IntegerField:
@@ -90,18 +128,18 @@ class RoleForm(RoleRules, forms.ModelForm):
             "spatial_level": IdChoiceField,
             "functions": IdMultipleChoiceField,
             "eligible_professions": IdMultipleChoiceField,
+            "start_date": UKDateField,
+            "end_date": UKDateField,
+            "description_signed_off_on": UKDateField,
         }
         widgets = {
             "functions": forms.CheckboxSelectMultiple,
             "eligible_professions": forms.CheckboxSelectMultiple,
-            "start_date": ISO_DATE,
-            "end_date": ISO_DATE,
-            "description_signed_off_on": ISO_DATE,
             "description": forms.Textarea(attrs={"rows": 5}),
             "variation_reason": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, place: Place, may_override: bool = False, **kwargs):
+    def __init__(self, *args, place: Place, may_override: bool = False, template_pk=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.place = place
         if may_override and self.instance.pk:
@@ -114,6 +152,10 @@ class RoleForm(RoleRules, forms.ModelForm):
             )
         self.fields["template_role"].queryset = TemplateRole.objects.filter(ics=place.ics)
         self.fields["template_role"].empty_label = "None: added locally"
+        self.fields["template_role"].help_text = "Choosing one fills in its title, type and functions."
+        self.fields["template_role"].widget.attrs["data-fills-from-template"] = "template-roles"
+        if not self.is_bound and not self.instance.pk and template_pk:
+            self._fill_from_template(template_pk)
         if not self.instance.pk:
             self.fields["rate_per_session"].initial = place.ics.default_session_rate
         self.fields["sessions_per_week"].widget.attrs.update({"min": "0.01", "max": "10", "step": "0.01"})
@@ -158,6 +200,30 @@ class RoleForm(RoleRules, forms.ModelForm):
         cleaned = super().clean()
         self.clean_professions(cleaned)
         return cleaned
+
+    def _fill_from_template(self, template_pk) -> None:
+        """A new role's title, type and functions from the template role it is derived from (a
+        template role of another ICS, or no such id, fills nothing)."""
+        if not str(template_pk).isdigit() or not is_possible_id(TemplateRole, template_pk):
+            return
+        template = self.fields["template_role"].queryset.filter(pk=template_pk).prefetch_related("functions").first()
+        if template is not None:
+            self.initial.update(
+                template_role=template.pk,
+                title=template.title,
+                role_type=template.role_type,
+                functions=[f.pk for f in template.functions.all()],
+            )
+
+    def template_roles_data(self) -> dict:
+        """What choosing each template role fills in, for the page's script (`static/js/role_form.js`)."""
+        if "template_role" not in self.fields:
+            return {}
+        rows = self.fields["template_role"].queryset.prefetch_related("functions")
+        return {
+            str(t.pk): {"title": t.title, "role_type": t.role_type, "functions": [f.pk for f in t.functions.all()]}
+            for t in rows
+        }
 
 
 class ReasonForm(forms.Form):
@@ -268,6 +334,8 @@ class BulkMoveForm(forms.Form):
     decision_id = decision_field("Board decision (to approve)")
     board_decision = forms.CharField(required=False, max_length=300, label="Board decision reference (to approve)")
     override_reason = forms.CharField(required=False, max_length=2000, label="Override the budget guard because…")
+    # Read by the sign-off button (`roles.setup_views.sign_off`), not by the move.
+    signed_off_on = date_field("Role descriptions signed off on (to sign off)")
 
     def __init__(self, *args, place: Place, may_override: bool, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,15 +6,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Case, Count, F, OuterRef, Subquery, Sum, Value, When, Window
+from django.db.models.functions import ExtractYear, RowNumber
 from django.utils import timezone
 
-from .costs import Cost, FinancialYear, peak_sessions
+from .costs import FIRST_YEAR, LAST_YEAR, Cost, FinancialYear, peak_sessions
 from .formatting import field_value, money, sessions
 from .models import (
     Budget,
     BudgetStage,
     Place,
     Role,
+    RoleMove,
     RoleStatus,
     RoleType,
     TemplateOmission,
@@ -39,9 +42,39 @@ def default_year(place: Place, today=None) -> FinancialYear:
 
 
 def year_choices(place: Place, selected: FinancialYear) -> list[FinancialYear]:
-    """Years worth offering: those with a budget, the current one, and the one shown."""
-    years = set(budget_years(place)) | {FinancialYear.current(), selected}
+    """Years worth offering: those with a budget, those any of the place's roles run in, the
+    current one, and the one shown. Two queries, however many roles."""
+    current = FinancialYear.current()
+    years = set(budget_years(place)) | role_years(place, current=current) | {current, selected}
     return sorted(years)
+
+
+def _financial_year_of(column: str):
+    """The start year of the financial year a date column falls in, worked out in the database."""
+    return ExtractYear(column) - Case(When(**{f"{column}__month__lt": 4}, then=Value(1)), default=Value(0))
+
+
+def role_years(place: Place, *, current: FinancialYear) -> set[FinancialYear]:
+    """Every financial year any of the place's roles runs in, whatever its status. A role with no
+    end date runs on to the current year. One row is read per distinct span of years, not per role."""
+    spans = (
+        Role.objects.filter(place=place)
+        .annotate(first=_financial_year_of("start_date"), last=_financial_year_of("end_date"))
+        .order_by()
+        .values_list("first", "last")
+        .distinct()
+    )
+    years: set[int] = set()
+    for first, last in spans:
+        last = max(first, current.start_year) if last is None else last
+        years.update(range(max(first, FIRST_YEAR), min(last, LAST_YEAR) + 1))
+    return {FinancialYear(year) for year in years}
+
+
+def on_cost_percent(place: Place, year: FinancialYear) -> Decimal:
+    """The on-cost percentage of the place's budget for `year` (0 when the year has no budget)."""
+    found = place.budgets.filter(financial_year=year.start_year).values_list("on_cost_percent", flat=True).first()
+    return found or Decimal(0)
 
 
 @dataclass
@@ -110,6 +143,24 @@ class Dashboard:
         if not self.budget or not self.budget.amount:
             return None
         return int(self.spent_or_reserved * 100 / self.budget.amount)
+
+    @property
+    def headroom_percent(self) -> int | None:
+        """Headroom as a share of the budget, 0 to 100 (over budget: 100, the bar full and red)."""
+        if not self.budget or not self.budget.amount:
+            return None
+        if self.is_over_budget:
+            return 100
+        return max(0, min(100, int(self.headroom * 100 / self.budget.amount)))
+
+    @property
+    def headroom_level(self) -> str:
+        """ "over" (spent past the budget), "low" (under 10% of it left) or "ok"."""
+        if self.is_over_budget:
+            return "over"
+        if self.budget and self.budget.amount and self.headroom * 10 < self.budget.amount:
+            return "low"
+        return "ok"
 
 
 def place_dashboard(*, place: Place, year: FinancialYear) -> Dashboard:
@@ -228,6 +279,12 @@ BOARD_COLUMNS = [
 ]
 
 
+# Cards shown in each column of the board; the rest of a column is one click away (`column_cards`).
+BOARD_CARDS = 8
+# Cards on a page of one column.
+COLUMN_PAGE = 50
+
+
 @dataclass
 class Card:
     role: Role
@@ -239,16 +296,16 @@ class Card:
 
 @dataclass
 class Column:
+    """A state on the board: its first cards, and how many roles and sessions are in it in all."""
+
     status: RoleStatus
     cards: list[Card]
+    count: int = 0
+    sessions: Decimal = Decimal(0)
 
     @property
-    def count(self) -> int:
-        return len(self.cards)
-
-    @property
-    def sessions(self) -> Decimal:
-        return sum((c.role.sessions_per_week for c in self.cards), Decimal(0))
+    def more(self) -> int:
+        return self.count - len(self.cards)
 
 
 def next_key_date(role: Role, today) -> tuple[str, object]:
@@ -266,27 +323,67 @@ def next_key_date(role: Role, today) -> tuple[str, object]:
     return ("", None)
 
 
-def role_board(*, place: Place, today=None) -> list[Column]:
-    """The place's roles in a column per state, with how long each has been there."""
-    from django.db.models import Max, Q
-
-    today = today or timezone.localdate()
-    roles = (
+def _board_roles(place: Place):
+    """The place's roles for cards: each with the time of its last move (a subquery, so the row
+    count stays one per role) and its advert rounds prefetched."""
+    last_move = (
+        RoleMove.objects.filter(role=OuterRef("pk"), action__in=[RoleMove.Action.CREATED, RoleMove.Action.MOVED])
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    return (
         Role.objects.filter(place=place)
         .select_related("place")
         .prefetch_related("advert_rounds")
-        .annotate(last_move=Max("moves__at", filter=Q(moves__action__in=["created", "moved"])))
-        .order_by("title")
+        .annotate(last_move=Subquery(last_move))
     )
+
+
+def _card(role: Role, today) -> Card:
+    since = timezone.localtime(role.last_move or role.created_at).date()
+    label, when = next_key_date(role, today)
+    return Card(role=role, since=since, days_in_state=(today - since).days, next_label=label, next_date=when)
+
+
+def role_board(*, place: Place, today=None, per_column: int = BOARD_CARDS) -> list[Column]:
+    """The place's roles in a column per state: each column's first `per_column` cards by title,
+    with how long each has been there, and the column's count and sessions. Two queries whatever
+    the number of roles: the first cards with their column's totals (windows over the states), and
+    their advert rounds."""
+    today = today or timezone.localdate()
     columns = {status: Column(status=status, cards=[]) for status in BOARD_COLUMNS}
-    for role in roles:
-        moved = role.last_move or role.created_at
-        since = timezone.localtime(moved).date()
-        label, when = next_key_date(role, today)
-        columns[RoleStatus(role.status)].cards.append(
-            Card(role=role, since=since, days_in_state=(today - since).days, next_label=label, next_date=when)
-        )
+    in_column = {"partition_by": [F("status")]}
+    first = _board_roles(place).annotate(
+        place_in_column=Window(RowNumber(), order_by=[F("title"), F("pk")], **in_column),
+        column_count=Window(Count("pk"), **in_column),
+        column_sessions=Window(Sum("sessions_per_week"), **in_column),
+    )
+    for role in first.filter(place_in_column__lte=per_column).order_by("title", "pk"):
+        column = columns[RoleStatus(role.status)]
+        column.count, column.sessions = role.column_count, role.column_sessions
+        column.cards.append(_card(role, today))
     return list(columns.values())
+
+
+def column_cards(*, place: Place, status: str, today=None) -> _LazyCards:
+    """Every card in one column of the board, by title, as a lazy sequence a paginator can slice
+    (a page reads only its own roles)."""
+    today = today or timezone.localdate()
+    return _LazyCards(_board_roles(place).filter(status=status).order_by("title", "pk"), today)
+
+
+class _LazyCards:
+    def __init__(self, queryset, today):
+        self.queryset, self.today = queryset, today
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        return [_card(role, self.today) for role in self.queryset[index]]
 
 
 def role_costs(role: Role) -> list[tuple[FinancialYear, Cost]]:
@@ -488,6 +585,11 @@ class ComparisonRow:
     def needs_reason(self) -> bool:
         return self.kind != Variation.ADOPTED or self.type_changed
 
+    @property
+    def anchor(self) -> str:
+        """The row's id on the comparison page: its role's, or (not adopted) its template role's."""
+        return f"row-role-{self.role.pk}" if self.role is not None else f"row-template-{self.template_role.pk}"
+
 
 @dataclass
 class TemplateComparison:
@@ -511,6 +613,14 @@ class TemplateComparison:
     def sections(self) -> list[tuple[str, str, list[ComparisonRow]]]:
         return [(kind, label, self.of_kind(kind)) for kind, label in Variation.LABELS.items()]
 
+    def where(self, anchor: str) -> tuple[str, int] | None:
+        """The section a row is in and its place there (0 first), found by its `anchor`."""
+        for kind, _, rows in self.sections:
+            for index, row in enumerate(rows):
+                if row.anchor == anchor:
+                    return kind, index
+        return None
+
 
 def template_comparison(*, place: Place) -> TemplateComparison:
     """Each of the ICS's template roles against the place's roles, and the place's own additions.
@@ -528,6 +638,20 @@ def template_comparison(*, place: Place) -> TemplateComparison:
     )
     omissions = {o.template_role_id: o for o in TemplateOmission.objects.filter(place=place)}
     return compare_with_template(place=place, templates=templates, roles=roles, omissions=omissions)
+
+
+def template_standing(role: Role) -> str:
+    """How the template comparison counts `role`, in its words, so the role's page says the same:
+    left out (predates the ICS model, or withdrawn), or adopted, renamed or added locally."""
+    if role.predates_ics_model:
+        return "Predates the ICS model, so it is not compared with the ICS template"
+    if role.status == RoleStatus.WITHDRAWN:
+        return "Withdrawn, so it no longer counts in the template comparison"
+    template = role.template_role
+    if template is None or template.ics_id != role.place.ics_id:
+        return Variation.LABELS[Variation.ADDED]
+    same = normalise_title(role.title) == normalise_title(template.title)
+    return Variation.LABELS[Variation.ADOPTED if same else Variation.RENAMED]
 
 
 def compare_with_template(*, place: Place, templates, roles, omissions) -> TemplateComparison:

@@ -98,21 +98,36 @@ def role_list(request, place):
     place = place_for(request, place)
     roles = Role.objects.filter(place=place).for_listing()
     role_filter = RoleFilter(request.GET or None, queryset=roles)
+    status = 200
     if role_filter.is_bound and not role_filter.is_valid():
         problems = "; ".join(
             f"{role_filter.form.fields[f].label}: {' '.join(e)}" for f, e in role_filter.errors.items()
         )
         messages.error(request, f"Some filters were not understood ({problems}). Choose again from the lists.")
         status = 400
-    else:
-        status = 200
+    try:
+        year = FinancialYear.parse(request.GET["year"]) if request.GET.get("year") else selectors.default_year(place)
+    except ValueError as error:
+        messages.error(request, f"{error} The costs are shown for {selectors.default_year(place)}.")
+        year, status = selectors.default_year(place), 400
     page = Paginator(role_filter.qs, ROLES_PER_PAGE).get_page(request.GET.get("page"))
+    on_cost = selectors.on_cost_percent(place, year)
+    for role in page:
+        role.cost_in_year = role.cost_in(year, on_cost)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "roles/role_list.html",
-        _place_context(request, place, filter=role_filter, page=page, query=query.urlencode()),
+        _place_context(
+            request,
+            place,
+            filter=role_filter,
+            page=page,
+            query=query.urlencode(),
+            year=year,
+            years=selectors.year_choices(place, year),
+        ),
         status=status,
     )
 
@@ -128,6 +143,7 @@ def role_detail(request, place, pk):
             place,
             role=role,
             costs=selectors.role_costs(role),
+            template_standing=selectors.template_standing(role),
             audit=role.moves.select_related("by").all(),
             rounds=role.advert_rounds.all(),
             movable=_moves_for(request.user, place, role),
@@ -148,7 +164,14 @@ def role_edit(request, place, pk):
 
 def _role_form(request, place, role):
     may_override = permissions.is_ics_admin_for(request.user, place)
-    form = RoleForm(request.POST or None, request.FILES or None, instance=role, place=place, may_override=may_override)
+    form = RoleForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=role,
+        place=place,
+        may_override=may_override,
+        template_pk=request.GET.get("template_role") if role is None else None,
+    )
     status, meanwhile = 200, []
     if request.method == "POST":
         status = 400
@@ -184,11 +207,15 @@ def _role_form(request, place, role):
                     messages.success(request, f"“{saved.role.title}” was saved.")
                 for warning in saved.warnings:
                     messages.warning(request, warning)
+                if role is None and "another" in request.POST:
+                    return redirect("roles:role_create", place.slug)
                 return redirect(saved.role)
     return render(
         request,
         "roles/role_form.html",
-        _place_context(request, place, form=form, role=role, meanwhile=meanwhile),
+        _place_context(
+            request, place, form=form, role=role, meanwhile=meanwhile, template_roles=form.template_roles_data()
+        ),
         status=status,
     )
 
@@ -219,22 +246,61 @@ def _error_message(request, error):
     messages.error(request, error.message + ("" if not error.problems else " " + " ".join(error.problems)))
 
 
+# Rows of each kind on the comparison page; the rest of a kind is a page of its own (`?section=`).
+COMPARISON_ROWS = 25
+COMPARISON_PAGE = 50
+
+
 def template_comparison(request, place):
     return _render_comparison(request, place_for(request, place))
 
 
 def _render_comparison(request, place, *, status: int = 200):
-    """The template comparison, each row with the notes the apps above register for it (governance:
-    the engagement feedback behind the change), read once for the page (`extensions.COMPARISON_NOTES`)."""
+    """The template comparison: the counts, and each kind's first rows with a link to the rest; or,
+    with `?section=<kind>`, one kind's rows a page at a time. Each row shown carries the notes the
+    apps above register for it (governance: the engagement feedback behind the change), read once
+    for the page (`extensions.COMPARISON_NOTES`)."""
     comparison = selectors.template_comparison(place=place)
+    section = request.GET.get("section")
+    page = None
+    if section is None:
+        sections = [(kind, label, rows[:COMPARISON_ROWS], len(rows)) for kind, label, rows in comparison.sections]
+    elif section in selectors.Variation.LABELS:
+        page = Paginator(comparison.of_kind(section), COMPARISON_PAGE).get_page(request.GET.get("page"))
+        sections = [(section, selectors.Variation.LABELS[section], list(page), page.paginator.count)]
+    else:
+        return bad_request(request, "There is no such part of the comparison: choose one from the comparison page.")
     notes = extensions.comparison_notes_for(place)
-    for row in comparison.rows:
-        keys = [("role", row.role.pk)] if row.role else []
-        keys += [("template", row.template_role.pk)] if row.template_role else []
-        row.feedback = list(dict.fromkeys(note for key in keys for note in notes.get(key, [])))
+    for _, _, rows, _ in sections:
+        for row in rows:
+            keys = [("role", row.role.pk)] if row.role else []
+            keys += [("template", row.template_role.pk)] if row.template_role else []
+            row.feedback = list(dict.fromkeys(note for key in keys for note in notes.get(key, [])))
+            row.reason_rows = _rows_for(row.reason)
     return render(
-        request, "roles/template_comparison.html", _place_context(request, place, comparison=comparison), status=status
+        request,
+        "roles/template_comparison.html",
+        _place_context(request, place, comparison=comparison, sections=sections, section=section, page=page),
+        status=status,
     )
+
+
+def _rows_for(text: str, width: int = 45) -> int:
+    """Lines a reason box needs to show `text` whole (at about `width` characters a line), at least 3."""
+    return max(3, sum(1 + len(line) // width for line in text.splitlines()) + 1)
+
+
+def _comparison_row_url(place, anchor: str) -> str:
+    """The comparison page at the row `anchor`: on the main page when the row is among its kind's
+    first rows, else on the page of its kind that holds it."""
+    url = reverse("roles:template_comparison", args=[place.slug])
+    found = selectors.template_comparison(place=place).where(anchor)
+    if found is None:
+        return url
+    kind, index = found
+    if index >= COMPARISON_ROWS:
+        url += f"?section={kind}&page={index // COMPARISON_PAGE + 1}"
+    return f"{url}#{anchor}"
 
 
 @require_POST
@@ -248,7 +314,7 @@ def role_variation_reason(request, place, pk):
             role=role, values={"variation_reason": data["reason"]}, version=data["version"], by=request.user
         )
 
-    return _save_reason(request, place, form, role.title, save)
+    return _save_reason(request, place, form, role.title, save, anchor=f"row-role-{role.pk}")
 
 
 @require_POST
@@ -262,10 +328,10 @@ def omission_reason(request, place, template_pk):
             place=place, template_role=template, reason=data["reason"], by=request.user
         )
 
-    return _save_reason(request, place, form, template.title, save)
+    return _save_reason(request, place, form, template.title, save, anchor=f"row-template-{template.pk}")
 
 
-def _save_reason(request, place, form, title: str, save):
+def _save_reason(request, place, form, title: str, save, *, anchor: str):
     if form.is_valid():
         try:
             save(form.cleaned_data)
@@ -274,16 +340,12 @@ def _save_reason(request, place, form, title: str, save):
             status = error.status
         else:
             messages.success(request, f"The reason for “{title}” was saved.")
-            return redirect(reverse("roles:template_comparison", args=[place.slug]) + f"#row-{title_anchor(title)}")
+            return redirect(_comparison_row_url(place, anchor))
     else:
         problems = " ".join(e for errors in form.errors.values() for e in errors)
         messages.error(request, f"The reason for “{title}” was not saved: {problems}")
         status = 400
     return _render_comparison(request, place, status=status)
-
-
-def title_anchor(title: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
 
 
 # --- The workflow --------------------------------------------------------------------------------
@@ -295,12 +357,25 @@ def board(request, place):
 
 
 def _render_board(request, place, bulk_form=None, status=200):
+    """The board: each state's first cards with its count and a link to the rest; or, with
+    `?column=<state>`, one state's cards a page at a time. The tranche form is on both."""
     may_override = permissions.is_ics_admin_for(request.user, place)
-    columns = selectors.role_board(place=place)
-    for column in columns:
-        for card in column.cards:
-            card.moves = _moves_for(request.user, place, card.role)
-            card.links = extensions.links_for(card.role)
+    column = request.GET.get("column")
+    page = None
+    if column is None:
+        columns = selectors.role_board(place=place)
+        cards = [card for col in columns for card in col.cards]
+    elif column in selectors.BOARD_COLUMNS:
+        page = Paginator(
+            selectors.column_cards(place=place, status=column), selectors.COLUMN_PAGE, allow_empty_first_page=True
+        ).get_page(request.GET.get("page"))
+        columns, cards = [], list(page)
+    else:
+        return bad_request(request, "There is no such column on the board: choose one from the board.")
+    allowed = {to for to in MOVE_NEEDS if permissions.may_move(request.user, place, to)}
+    for card in cards:
+        card.moves = _moves_for(request.user, place, card.role, allowed=allowed)
+        card.links = extensions.links_for(card.role)
     bulk_form = bulk_form or BulkMoveForm(place=place, may_override=may_override, user=request.user)
     return render(
         request,
@@ -309,16 +384,20 @@ def _render_board(request, place, bulk_form=None, status=200):
             request,
             place,
             columns=columns,
+            column=RoleStatus(column) if page is not None else None,
+            page=page,
+            per_column=selectors.BOARD_CARDS,
             bulk_form=bulk_form,
-            may_move=any(c.moves for col in columns for c in col.cards),
+            may_move=any(card.moves for card in cards),
         ),
         status=status,
     )
 
 
-def _moves_for(user, place, role) -> list[dict]:
+def _moves_for(user, place, role, *, allowed: set[str] | None = None) -> list[dict]:
     """The moves `user` may make on `role` now: target, button label, and whether one click does it
-    (no reason or details to ask for)."""
+    (no reason or details to ask for). `allowed`: the targets the user may move the place's roles to,
+    when the caller has worked them out once for many roles."""
     return [
         {
             "to": to,
@@ -326,7 +405,7 @@ def _moves_for(user, place, role) -> list[dict]:
             "quick": MOVE_NEEDS[to].asks_for_nothing,
         }
         for to in role.allowed_moves()
-        if permissions.may_move(user, place, to)
+        if (to in allowed if allowed is not None else permissions.may_move(user, place, to))
     ]
 
 

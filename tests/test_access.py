@@ -8,6 +8,7 @@ London), a superuser, a signed-in user with no membership, and nobody signed in.
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from roles.models import Role, RoleStatus, RoleType, SpatialLevel
@@ -87,6 +88,8 @@ def urls(demo):
         "edit": [
             reverse("roles:role_create", args=["bexley"]),
             reverse("roles:role_edit", args=["bexley", bexley_role.pk]),
+            reverse("roles:place_setup", args=["bexley"]),
+            reverse("roles:role_import", args=["bexley"]),
         ],
         "greenwich": [
             reverse("roles:dashboard", args=["greenwich"]),
@@ -161,6 +164,31 @@ def test_creating_a_role(as_user, urls, user):
     else:
         assert response.status_code == EDIT[user]
         assert Role.objects.count() == count
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_signing_off_descriptions_from_the_board(as_user, urls, user):
+    role = Role.objects.get(place__slug="bexley", title="Quality and Safety")  # proposed, not signed off
+    response = as_user(user).post(
+        reverse("roles:descriptions_sign_off", args=["bexley"]), {"roles": [role.pk], "signed_off_on": "18/02/2022"}
+    )
+    expected = 302 if EDIT[user] in (200, 302) else EDIT[user]
+    assert response.status_code == expected
+    role.refresh_from_db()
+    assert (role.description_signed_off_on is not None) == (EDIT[user] == 200)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_setting_up_and_importing_roles(as_user, urls, user):
+    client = as_user(user)
+    count = Role.objects.count()
+    csv = SimpleUploadedFile("roles.csv", b"title,type,sessions,start\nDigital Lead,Clinical,1,04/04/2022\n")
+    response = client.post(reverse("roles:role_import", args=["bexley"]), {"file": csv, "import": "1"})
+    expected = 302 if EDIT[user] in (200, 302) else EDIT[user]
+    assert response.status_code == expected
+    assert Role.objects.count() == count + (EDIT[user] == 200)
+    response = client.post(reverse("roles:place_setup", args=["bexley"]), {"save": "1"})
+    assert response.status_code == (400 if EDIT[user] == 200 else EDIT[user])
 
 
 def test_a_role_of_another_place_is_not_found_under_this_place(as_user, urls):

@@ -82,9 +82,9 @@ def test_place_team_member_logs_in_filters_roles_creates_one_and_sees_headroom_c
     form.locator("#id_spatial_level").select_option(label="Place (LCP)")
     form.locator("#id_sessions_per_week").fill("2")
     expect(form.locator("#id_rate_per_session")).to_have_value(re.compile(r"^16400(\.00)?$"))
-    form.locator("#id_start_date").fill("2022-10-01")
-    form.locator("#id_end_date").fill("2024-03-31")
-    form.get_by_role("button", name="Add role").click()
+    form.locator("#id_start_date").fill("01/10/2022")
+    form.locator("#id_end_date").fill("31/03/2024")
+    form.get_by_role("button", name="Add role", exact=True).click()
 
     role = Role.objects.get(place__slug="bexley", title="Digital Lead")
     expect(page).to_have_url(f"{live_server.url}/places/bexley/roles/{role.pk}/")
@@ -143,10 +143,10 @@ def test_validation_errors_are_shown_and_nothing_is_saved(page: Page, live_serve
     form.locator("#id_role_type").select_option(label="Clinical")
     form.locator("#id_spatial_level").select_option(label="Place (LCP)")
     form.locator("#id_sessions_per_week").fill("12")
-    form.locator("#id_start_date").fill("2023-04-01")
-    form.locator("#id_end_date").fill("2023-03-01")
+    form.locator("#id_start_date").fill("01/04/2023")
+    form.locator("#id_end_date").fill("01/03/2023")
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
-        form.get_by_role("button", name="Add role").click()
+        form.get_by_role("button", name="Add role", exact=True).click()
     assert posted.value.status == 400
 
     expect(page).to_have_url(f"{live_server.url}/places/bexley/roles/new/")

@@ -70,7 +70,7 @@ def test_place_team_member_approves_and_advertises_a_proposed_role(page: Page, l
     moves.get_by_role("link", name="Edit").click()
     form = page.locator("#role-form")
     form.locator("#id_description").fill("Leads estates and digital infrastructure for the Bexley LCP.")
-    form.locator("#id_description_signed_off_on").fill(signed_off.isoformat())
+    form.locator("#id_description_signed_off_on").fill(signed_off.strftime("%d/%m/%Y"))
     form.get_by_role("button", name="Save").click()
     expect(page).to_have_url(role_url)
     expect(page.locator(".alert-success")).to_contain_text(f"“{TITLE}” was saved.")
@@ -86,9 +86,9 @@ def test_place_team_member_approves_and_advertises_a_proposed_role(page: Page, l
     # Advertise it through the move page, with the opening and closing dates.
     moves.get_by_role("link", name="Advertise", exact=True).click()
     expect(page).to_have_url(f"{role_url}move/advertised/")
-    expect(page.locator("#id_opens_on")).to_have_attribute("type", "date")
-    page.locator("#id_opens_on").fill(opens.isoformat())
-    page.locator("#id_closes_on").fill(closes.isoformat())
+    expect(page.locator("#id_opens_on")).to_have_attribute("type", "text")  # typed day first in any browser
+    page.locator("#id_opens_on").fill(opens.strftime("%d/%m/%Y"))
+    page.locator("#id_closes_on").fill(closes.strftime("%d/%m/%Y"))
     assert submit_move(page, "Advertise") == 302
     expect(page).to_have_url(role_url)
     expect(page.locator(".alert-success")).to_contain_text(f"“{TITLE}” is now advertised.")

@@ -120,7 +120,7 @@ def test_creating_a_role_makes_a_proposed_role_in_the_place_of_the_url(team_clie
         ({"sessions_per_week": "10.5"}, "sessions_per_week", "Sessions per week can be at most 10"),
         ({"sessions_per_week": "lots"}, "sessions_per_week", "Enter a number."),
         ({"end_date": "2022-09-30"}, "end_date", "is before the start date"),
-        ({"start_date": "2022-02-30"}, "start_date", "Enter a valid date."),
+        ({"start_date": "30/02/2022"}, "start_date", "February 2022 has 28 days"),
         ({"rate_per_session": "0"}, "rate_per_session", "The rate per session must be more than £0."),
         ({"title": ""}, "title", "This field is required."),
         ({"spatial_level": "999999"}, "spatial_level", "Select a valid choice."),

@@ -79,6 +79,13 @@ def move_details(details):
 
 
 @register.filter
+def typed(bound_field) -> str:
+    """What a hand-written form box shows: what was typed, or the initial value as the field's widget
+    writes it (a date as 27/01/2022, never 2022-01-27)."""
+    return bound_field.field.widget.format_value(bound_field.value()) or ""
+
+
+@register.filter
 def get_item(mapping, key):
     """`mapping[key]` in a template, or None."""
     return mapping.get(key) if hasattr(mapping, "get") else None

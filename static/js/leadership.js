@@ -13,3 +13,27 @@ document.addEventListener("change", function (event) {
     }
   }
 });
+
+// The board: "Tick all" in a column ticks (or unticks) every card shown in that column, and the
+// tranche bar says how many roles are ticked.
+function countTicked() {
+  var counter = document.querySelector("[data-ticked-count]");
+  if (counter) {
+    var ticked = document.querySelectorAll('input[name="roles"][form="bulk-form"]:checked').length;
+    counter.textContent = ticked ? ticked + (ticked === 1 ? " role ticked" : " roles ticked") : "";
+  }
+}
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (box.matches("input[data-tick-all]")) {
+    var column = document.getElementById(box.getAttribute("data-tick-all"));
+    if (column) {
+      column.querySelectorAll('input[name="roles"]').forEach(function (role) {
+        role.checked = box.checked;
+      });
+    }
+  }
+  if (box.matches("input[data-tick-all], input[name='roles']")) {
+    countTicked();
+  }
+});
