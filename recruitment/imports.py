@@ -21,9 +21,10 @@ from django.core.validators import EmailValidator
 from django.db import transaction
 from django.db.models.functions import Lower
 
+from roles.dates import cell_date
 from roles.exports import is_formula_like
 from roles.formatting import day
-from roles.models import AdvertRound, Person, Profession, plausible_date
+from roles.models import AdvertRound, Person, Profession
 from roles.services import ChangeRefused
 
 from .models import Application, EqualityAnswers
@@ -64,10 +65,6 @@ COLUMNS = (
     ),
 )
 
-DATE_FORMATS = (
-    (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), (3, 2, 1)),
-    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), (1, 2, 3)),
-)
 PHONE = re.compile(r"\+[\d ]+")
 NOT_UTF8 = (
     "The file is not UTF-8 text: in Excel choose File › Save As and save it as CSV UTF-8 "
@@ -324,26 +321,10 @@ def _professions() -> dict[str, Profession]:
 
 
 def _date(text: str, found: list[str]) -> dt.date | None:
-    if not text or is_formula_like(text):
-        if text:
-            found.append(_formula("received_on", text))
+    if text and is_formula_like(text):
+        found.append(_formula("received_on", text))
         return None
-    for pattern, order in DATE_FORMATS:
-        match = pattern.fullmatch(text)
-        if match:
-            year, month, number = (int(match.group(i)) for i in order)
-            try:
-                value = dt.date(year, month, number)
-            except ValueError:
-                break
-            try:
-                plausible_date(value)
-            except ValidationError as error:
-                found.append(f"received_on “{text}”: {' '.join(error.messages)}")
-                return None
-            return value
-    found.append(f"received_on “{_short(text)}” is not a date (use DD/MM/YYYY or YYYY-MM-DD)")
-    return None
+    return cell_date(text, "received_on", found)
 
 
 def _answer(name: str, text: str, found: list[str]) -> str:

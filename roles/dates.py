@@ -21,6 +21,8 @@ import calendar
 import datetime as dt
 import re
 
+from django.core.exceptions import ValidationError
+
 TYPED_FORMAT = "%d/%m/%Y"  # how a form's date box shows a date
 HINT = "Day/month/year, e.g. 27/01/2022."
 HOW = "type it as DD/MM/YYYY, e.g. 27/01/2022"
@@ -87,3 +89,23 @@ def _date_or_none(year: int, month: int, day: int) -> dt.date | None:
         return dt.date(year, month, day)
     except ValueError:
         return None
+
+
+def cell_date(text: str, column: str, found: list[str]) -> dt.date | None:
+    """A date cell of an imported file (roles, applications), read as a form's date box reads one and
+    refused outside the years the product plans for. A problem is added to `found`, naming the
+    column and the fix; blank is no date."""
+    from .models import plausible_date  # models import this module's neighbours: read it when called
+
+    if not text:
+        return None
+    try:
+        value = parse_day(text)
+        plausible_date(value)
+    except NotADate as error:
+        found.append(f"{column} {error}")
+        return None
+    except ValidationError as error:
+        found.append(f"{column} “{shown(text)}”: {' '.join(error.messages)}")
+        return None
+    return value

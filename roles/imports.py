@@ -17,10 +17,9 @@ import zipfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
-
+from .dates import cell_date
 from .exports import is_formula_like
-from .models import Function, Place, Profession, RoleType, SpatialLevel, TemplateRole, plausible_date
+from .models import Function, Place, Profession, RoleType, SpatialLevel, TemplateRole
 from .setup import AddReport, NewRole, SetupRefused, roles_add
 
 log = logging.getLogger(__name__)
@@ -59,10 +58,6 @@ HEADERS = {column.header for column in COLUMNS}
 REQUIRED = [column.header for column in COLUMNS if column.required]
 # Other spellings people write in a header row.
 ALIASES = {"role_type": "type", "sessions": "sessions_per_week", "start": "start_date", "end": "end_date"}
-DATE_FORMATS = (
-    (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), (3, 2, 1)),
-    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), (1, 2, 3)),
-)
 
 
 def roles_import(*, place: Place, file, by, dry_run: bool = False, name: str = "") -> AddReport:
@@ -296,13 +291,13 @@ def _role(value: dict[str, str], look: _Lookups, found: list[str]) -> NewRole:
         spatial_level=level,
         sessions_per_week=_number(value["sessions_per_week"], "sessions_per_week", found),
         rate_per_session=rate,
-        start_date=_date(value["start_date"], "start_date", found),
-        end_date=_date(value["end_date"], "end_date", found),
+        start_date=cell_date(value["start_date"], "start_date", found),
+        end_date=cell_date(value["end_date"], "end_date", found),
         functions=functions,
         template_role=template,
         variation_reason=value["variation_reason"],
         description=value["description"],
-        description_signed_off_on=_date(value["description_signed_off_on"], "description_signed_off_on", found),
+        description_signed_off_on=cell_date(value["description_signed_off_on"], "description_signed_off_on", found),
         eligible_professions=_many(value["eligible_professions"], look.professions, "eligible_professions", found),
     )
 
@@ -333,27 +328,6 @@ def _number(text: str, key: str, found: list[str]) -> Decimal | None:
         found.append(f"{key} “{_short(text)}” has too many digits: give it to at most 2 decimal places.")
         return None
     return number
-
-
-def _date(text: str, key: str, found: list[str]) -> dt.date | None:
-    if not text:
-        return None
-    for pattern, order in DATE_FORMATS:
-        match = pattern.fullmatch(text)
-        if match:
-            year, month, number = (int(match.group(i)) for i in order)
-            try:
-                value = dt.date(year, month, number)
-            except ValueError:
-                break
-            try:
-                plausible_date(value)
-            except ValidationError as error:
-                found.append(f"{key} “{text}”: {' '.join(error.messages)}")
-                return None
-            return value
-    found.append(f"{key} “{_short(text)}” is not a date (use DD/MM/YYYY or YYYY-MM-DD).")
-    return None
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -147,7 +147,9 @@ def test_line_numbers_are_the_files_even_after_a_statement_over_several_lines(se
 
     problem = refused(setup, data)
 
-    assert problem.problems == ["Line 5: received_on “30/02/2022” is not a date (use DD/MM/YYYY or YYYY-MM-DD)"]
+    assert problem.problems == [
+        "Line 5: received_on “30/02/2022” is not a date: February 2022 has 28 days (type it as DD/MM/YYYY, e.g. 27/01/2022)."
+    ]
 
 
 def test_a_file_object_is_read_as_well_as_bytes(setup):
@@ -166,13 +168,17 @@ def test_an_impossible_date_is_refused_with_its_line(setup):
 
     problem = refused(setup, data)
 
-    assert problem.problems == ["Line 4: received_on “30/02/2022” is not a date (use DD/MM/YYYY or YYYY-MM-DD)"]
+    assert problem.problems == [
+        "Line 4: received_on “30/02/2022” is not a date: February 2022 has 28 days (type it as DD/MM/YYYY, e.g. 27/01/2022)."
+    ]
 
 
 def test_a_date_in_another_format_is_refused_naming_the_formats(setup):
     problem = refused(setup, csv_file(applicant(1, received_on="March 1st")))
 
-    assert problem.problems == ["Line 2: received_on “March 1st” is not a date (use DD/MM/YYYY or YYYY-MM-DD)"]
+    assert problem.problems == [
+        "Line 2: received_on “March 1st” is not a date: type it as DD/MM/YYYY, e.g. 27/01/2022."
+    ]
 
 
 def test_a_date_outside_the_planned_years_is_refused(setup):
@@ -396,7 +402,7 @@ def test_the_command_prints_each_problem_and_fails(setup, tmp_path):
 
     assert (
         err.getvalue().splitlines()[0]
-        == "Line 3: received_on “30/02/2022” is not a date (use DD/MM/YYYY or YYYY-MM-DD)"
+        == "Line 3: received_on “30/02/2022” is not a date: February 2022 has 28 days (type it as DD/MM/YYYY, e.g. 27/01/2022)."
     )
     assert err.getvalue().splitlines()[1].startswith("Line 4: profession “Surgeon”")
     assert not Application.objects.exists()

@@ -134,7 +134,10 @@ def test_every_bad_line_is_reported_with_its_number_and_nothing_is_imported(gree
     ]
     assert "type “Surgical” is not one we know: use Clinical, Care, or Clinical / Care." in problems[0]
     assert "“Diagnostic Imaging” is not one of Our Healthier South East London's template roles" in problems[1]
-    assert "start_date “31/02/2022” is not a date (use DD/MM/YYYY or YYYY-MM-DD)." in problems[2]
+    assert (
+        "start_date “31/02/2022” is not a date: February 2022 has 28 days (type it as DD/MM/YYYY, e.g. 27/01/2022)."
+        in problems[2]
+    )
     assert "sessions_per_week “eleven” is not a number above 0" in problems[3]
     assert "which a spreadsheet would run" in problems[4]
     assert "The end date (1 Apr 2022) is before the start date (4 Apr 2022)" in problems[5]
