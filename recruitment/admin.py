@@ -32,7 +32,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from roles import permissions
-from roles.admin import ReadOnlyInline, Refused, SafeAutocompleteSelect, ScopedAdmin
+from roles.admin import UK_DATES, ReadOnlyInline, Refused, SafeAutocompleteSelect, ScopedAdmin
 from roles.forms import IdChoiceField
 from roles.models import AdvertRound, Declaration, Person, Role
 from roles.services import ChangeRefused
@@ -288,6 +288,7 @@ class OwnRowsInline(admin.TabularInline):
     who uses the admin and sees the parent."""
 
     extra = 0
+    formfield_overrides = UK_DATES
 
     def may_edit(self, request, obj) -> bool:
         raise NotImplementedError

@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DataError, transaction
+from django.db import DataError, models, transaction
 from django.db.models import Count
 from django.http import HttpResponseNotAllowed
 from django.template.response import TemplateResponse
@@ -24,7 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import permissions, services
 from .costs import FIRST_YEAR, LAST_YEAR
 from .formatting import person
-from .forms import IdChoiceField, IdMultipleChoiceField, MoveForm, RoleRules, is_possible_id
+from .forms import IdChoiceField, IdMultipleChoiceField, MoveForm, RoleRules, UKDateField, UKDateInput, is_possible_id
 from .models import (
     ICS,
     MOVE_NEEDS,
@@ -136,6 +136,10 @@ def _audit_line(row: RoleMove) -> str:
     return f"{when}, {who}: {row.get_action_display().lower()} ({changes})."
 
 
+# Dates in the admin are typed day first and read the same in any browser, as on the app's forms.
+UK_DATES = {models.DateField: {"form_class": UKDateField, "widget": UKDateInput}}
+
+
 class ServiceDoorAdmin(SimpleHistoryAdmin):
     """A model admin whose saves go through `roles.services`: a refusal re-shows the form.
 
@@ -143,6 +147,8 @@ class ServiceDoorAdmin(SimpleHistoryAdmin):
     refusal put on the form (`RefusalOnForm`), answering with the refusal's HTTP status. The
     first attempt's transaction was rolled back, so nothing was written.
     """
+
+    formfield_overrides = UK_DATES
 
     def response_action(self, request, queryset):
         """Ids of the selected rows that no row could have ("abc", 21 digits) are no selection: they

@@ -254,3 +254,28 @@ def test_the_admin_shows_a_role_s_dates_day_first_too(client, place):
     html = client.get(f"/admin/roles/role/{role.pk}/change/").content.decode()
 
     assert 'value="01/10/2025"' in html and 'value="31/03/2026"' in html and 'type="date"' not in html
+
+
+@pytest.mark.django_db
+def test_every_admin_form_takes_its_dates_day_first(rf):
+    """Every date on every admin form and inline is the app's day-first field, as on the pages."""
+    from django.contrib import admin
+    from django.contrib.auth import get_user_model
+
+    from roles.forms import UKDateField
+
+    request = rf.get("/admin/")
+    request.user = get_user_model().objects.create_superuser("root", "root@example.nhs.uk", "x")
+    dates = {}
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in {"roles", "recruitment", "governance"}:
+            continue
+        admin_forms = [model_admin.get_form(request)]
+        admin_forms += [inline.get_formset(request).form for inline in model_admin.get_inline_instances(request)]
+        for form in admin_forms:
+            for name, field in form.base_fields.items():
+                if isinstance(field, forms.DateField):
+                    dates[f"{form.__name__}.{name}"] = field
+    assert len(dates) > 10
+    assert {key for key, field in dates.items() if not isinstance(field, UKDateField)} == set()
+    assert dates["RoleForm.start_date"].clean("01102025") == dt.date(2025, 10, 1)

@@ -34,6 +34,10 @@ from tests.recruiting import RoundSetup
 EXAMPLE = Path(settings.BASE_DIR) / "docs" / "examples" / "applications.csv"
 HEADER = "name,email,profession,received_on,statement"
 
+NO_30_FEB = (
+    "received_on “30/02/2022” is not a date: February 2022 has 28 days (type it as DD/MM/YYYY, e.g. 27/01/2022)."
+)
+
 
 def csv_file(*lines: str, header: str = HEADER) -> bytes:
     return "\r\n".join([header, *lines, ""]).encode()
@@ -147,9 +151,7 @@ def test_line_numbers_are_the_files_even_after_a_statement_over_several_lines(se
 
     problem = refused(setup, data)
 
-    assert problem.problems == [
-        "Line 5: received_on “30/02/2022” is not a date: February 2022 has 28 days (type it as DD/MM/YYYY, e.g. 27/01/2022)."
-    ]
+    assert problem.problems == [f"Line 5: {NO_30_FEB}"]
 
 
 def test_a_file_object_is_read_as_well_as_bytes(setup):
@@ -168,9 +170,7 @@ def test_an_impossible_date_is_refused_with_its_line(setup):
 
     problem = refused(setup, data)
 
-    assert problem.problems == [
-        "Line 4: received_on “30/02/2022” is not a date: February 2022 has 28 days (type it as DD/MM/YYYY, e.g. 27/01/2022)."
-    ]
+    assert problem.problems == [f"Line 4: {NO_30_FEB}"]
 
 
 def test_a_date_in_another_format_is_refused_naming_the_formats(setup):
@@ -400,10 +400,7 @@ def test_the_command_prints_each_problem_and_fails(setup, tmp_path):
     with pytest.raises(CommandError, match="Nothing was imported"):
         call_command("import_applications", str(setup.round.pk), str(path), stderr=err)
 
-    assert (
-        err.getvalue().splitlines()[0]
-        == "Line 3: received_on “30/02/2022” is not a date: February 2022 has 28 days (type it as DD/MM/YYYY, e.g. 27/01/2022)."
-    )
+    assert err.getvalue().splitlines()[0] == f"Line 3: {NO_30_FEB}"
     assert err.getvalue().splitlines()[1].startswith("Line 4: profession “Surgeon”")
     assert not Application.objects.exists()
 
