@@ -24,6 +24,7 @@ from django.db.models.functions import Lower
 from roles.dates import cell_date
 from roles.exports import is_formula_like
 from roles.formatting import day
+from roles.imports import Column
 from roles.models import AdvertRound, Person, Profession
 from roles.services import ChangeRefused
 
@@ -41,13 +42,6 @@ OPTIONAL = ("employer", "registration", "phone", *EqualityAnswers.QUESTIONS)
 # the statement is kept verbatim.
 NO_FORMULAS = ("name", "email", "profession", "employer", "registration", *EqualityAnswers.QUESTIONS)
 EQUALITY_CHOICES = {name: EqualityAnswers._meta.get_field(name).choices for name in EqualityAnswers.QUESTIONS}
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    required: bool
-    what: str
 
 
 COLUMNS = (

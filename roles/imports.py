@@ -34,6 +34,9 @@ NOT_UTF8 = (
 
 @dataclass(frozen=True)
 class Column:
+    """A column of an imported file (roles here, applications in recruitment): its header, whether it
+    must be there, and what it holds, as the import page and the docs show it."""
+
     header: str
     required: bool
     what: str
