@@ -16,10 +16,11 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 
 from roles import permissions
+from roles.imports import MAX_BYTES
 from roles.models import AdvertRound, Profession
 from roles.services import ChangeRefused
 
-from .imports import COLUMNS, MAX_BYTES, MAX_ROWS, applications_import
+from .imports import COLUMNS, MAX_ROWS, applications_import
 
 TEMPLATE = "admin/recruitment/import_applications.html"
 IMPORT = "_import"  # the name of the "Import" button; any other post is a dry run

@@ -24,7 +24,7 @@ from django.db.models.functions import Lower
 from roles.dates import cell_date
 from roles.exports import is_formula_like
 from roles.formatting import day
-from roles.imports import Column
+from roles.imports import Column, refusal, short, upload_bytes
 from roles.models import AdvertRound, Person, Profession
 from roles.services import ChangeRefused
 
@@ -33,7 +33,6 @@ from .services import NewApplication, applications_add, must_recruit
 
 log = logging.getLogger(__name__)
 
-MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 
 REQUIRED = ("name", "email", "profession", "received_on", "statement")
@@ -136,23 +135,14 @@ def applications_import(*, round: AdvertRound, file, by, dry_run: bool = False) 
 
 
 def _refused(*problems: str) -> ImportRefused:
-    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-    return ImportRefused(
-        f"Nothing was imported: the file has {count}. Put {'them' if len(problems) != 1 else 'it'} right and "
-        "import the whole file again.",
-        problems=list(problems),
-    )
+    return refusal(ImportRefused, problems)
 
 
 def _read(file) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header row and the non-empty records, each with the line of the file it starts on."""
-    if getattr(file, "size", None) is not None and file.size > MAX_BYTES:
-        raise _too_big()
-    data = file if isinstance(file, bytes | bytearray) else file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise _too_big()
+    data = upload_bytes(file, ImportRefused)
     try:
-        text = bytes(data).decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise _refused(NOT_UTF8) from error
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -182,10 +172,6 @@ def _read(file) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return header[1], records
 
 
-def _too_big() -> ImportRefused:
-    return _refused(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB: split it into smaller files.")
-
-
 # --- Checking every row ------------------------------------------------------------------------------
 
 
@@ -202,7 +188,7 @@ def _columns(header: list[str], records) -> dict[str, int]:
             problems.append(f"Line 1: the column “{name}” appears twice: keep one.")
         elif name not in REQUIRED and name not in OPTIONAL:
             problems.append(
-                f"Line 1: the column “{_short(raw.strip())}” is not one we import: the columns are {accepted}."
+                f"Line 1: the column “{short(raw.strip())}” is not one we import: the columns are {accepted}."
             )
         else:
             positions[name] = index
@@ -227,7 +213,7 @@ def _check(round_: AdvertRound, header: list[str], records) -> list[ImportRow]:
         found: list[str] = []
         extra = [cell for cell in cells[len(header) :] if cell.strip()]
         if extra:
-            found.append(f"there are more cells than columns (“{_short(extra[0])}”): put each value in its column.")
+            found.append(f"there are more cells than columns (“{short(extra[0])}”): put each value in its column.")
         new = _application(value, professions, found)
         if new.email:
             email = new.email.lower()
@@ -272,7 +258,7 @@ def _application(value: dict[str, str], professions: dict[str, Profession], foun
     phone = value["phone"].strip()
     if is_formula_like(phone) and not PHONE.fullmatch(phone):
         found.append(
-            f"phone “{_short(phone)}” starts with “{phone[0]}”, which a spreadsheet would run as a formula: "
+            f"phone “{short(phone)}” starts with “{phone[0]}”, which a spreadsheet would run as a formula: "
             "write it with digits and spaces only, optionally after a leading +."
         )
     for name in ("name", "email", "employer", "registration", "phone"):
@@ -284,14 +270,14 @@ def _application(value: dict[str, str], professions: dict[str, Profession], foun
         try:
             EmailValidator()(email)
         except ValidationError:
-            found.append(f"email “{_short(email)}” is not an e-mail address: correct it (e.g. name@example.nhs.uk).")
+            found.append(f"email “{short(email)}” is not an e-mail address: correct it (e.g. name@example.nhs.uk).")
             email = ""
     else:
         email = ""
     profession = value["profession"].strip()
     if profession and not is_formula_like(profession) and profession.lower() not in professions:
         names = ", ".join(p.name for p in dict.fromkeys(professions.values()))
-        found.append(f"profession “{_short(profession)}” is not one we know: use one of {names}.")
+        found.append(f"profession “{short(profession)}” is not one we know: use one of {names}.")
     return NewApplication(
         name=value["name"].strip(),
         email=email,
@@ -331,15 +317,10 @@ def _answer(name: str, text: str, found: list[str]) -> str:
         if text.lower() in (code.lower(), str(label).lower()):
             return code
     labels = ", ".join(str(label) for _, label in choices)
-    found.append(f"{name} “{_short(text)}” is not one of the answers: use {labels}, or leave it blank.")
+    found.append(f"{name} “{short(text)}” is not one of the answers: use {labels}, or leave it blank.")
     return ""
 
 
 def _formula(name: str, text: str) -> str:
     text = text.strip()
-    return f"{name} “{_short(text)}” starts with “{text[0]}”, which a spreadsheet would run as a formula: remove it."
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"{name} “{short(text)}” starts with “{text[0]}”, which a spreadsheet would run as a formula: remove it."

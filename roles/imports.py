@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from .dates import cell_date
 from .exports import is_formula_like
 from .models import Function, Place, Profession, RoleType, SpatialLevel, TemplateRole
+from .services import ChangeRefused
 from .setup import AddReport, NewRole, SetupRefused, roles_add
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def roles_import(*, place: Place, file, by, dry_run: bool = False, name: str = "
     Raises `SetupRefused` listing every problem. With `dry_run` everything is checked, the
     writes included, and nothing is kept."""
     name = name or getattr(file, "name", "") or ""
-    data = _bytes(file)
+    data = upload_bytes(file, SetupRefused)
     records = _xlsx(data) if _is_xlsx(data, name) else _csv(data)
     news, problems = _rows(place, records)
     if news:
@@ -88,13 +89,20 @@ def roles_import(*, place: Place, file, by, dry_run: bool = False, name: str = "
 # --- Reading the file ------------------------------------------------------------------------------
 
 
-def _refused(*problems: str) -> SetupRefused:
-    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-    return SetupRefused(
-        f"Nothing was imported: the file has {count}. Put {'them' if len(problems) != 1 else 'it'} right and "
-        "import the whole file again.",
-        problems=list(problems),
+def refusal(kind: type[ChangeRefused], problems) -> ChangeRefused:
+    """`kind` (this import's refusal) saying nothing was imported, with every problem listed: the
+    words of every import, roles and applications alike."""
+    problems = list(problems)
+    many = len(problems) != 1
+    return kind(
+        f"Nothing was imported: the file has {len(problems)} problem{'s' if many else ''}. "
+        f"Put {'them' if many else 'it'} right and import the whole file again.",
+        problems=problems,
     )
+
+
+def _refused(*problems: str) -> SetupRefused:
+    return refusal(SetupRefused, problems)
 
 
 def _line_of(problem: str) -> int:
@@ -102,17 +110,19 @@ def _line_of(problem: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def _bytes(file) -> bytes:
+def upload_bytes(file, kind: type[ChangeRefused]) -> bytes:
+    """An uploaded file's bytes (or the bytes given), refused as `kind` when larger than `MAX_BYTES`,
+    without reading more than that."""
     if getattr(file, "size", None) is not None and file.size > MAX_BYTES:
-        raise _too_big()
+        raise _too_big(kind)
     data = file if isinstance(file, bytes | bytearray) else file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise _too_big()
+        raise _too_big(kind)
     return bytes(data)
 
 
-def _too_big() -> SetupRefused:
-    return _refused(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB: split it into smaller files.")
+def _too_big(kind: type[ChangeRefused]) -> ChangeRefused:
+    return refusal(kind, [f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB: split it into smaller files."])
 
 
 def _is_xlsx(data: bytes, name: str) -> bool:
@@ -192,7 +202,7 @@ def _columns(records) -> dict[str, int]:
         if key in positions:
             problems.append(f"{where}: the column “{key}” appears twice: keep one.")
         elif key not in HEADERS:
-            problems.append(f"{where}: the column “{_short(raw)}” is not one we import: the columns are {accepted}.")
+            problems.append(f"{where}: the column “{short(raw)}” is not one we import: the columns are {accepted}.")
         else:
             positions[key] = index
     for key in REQUIRED:
@@ -264,18 +274,18 @@ def _role(value: dict[str, str], look: _Lookups, found: list[str]) -> NewRole:
     for key, text in value.items():
         if key not in ("description", "variation_reason") and is_formula_like(text):
             found.append(
-                f"{key} “{_short(text)}” starts with “{text.strip()[0]}”, which a spreadsheet would run: remove it."
+                f"{key} “{short(text)}” starts with “{text.strip()[0]}”, which a spreadsheet would run: remove it."
             )
             value[key] = ""
     role_type = look.types.get(_key(value["type"]))
     if value["type"] and role_type is None:
-        found.append(f"type “{_short(value['type'])}” is not one we know: use Clinical, Care, or Clinical / Care.")
+        found.append(f"type “{short(value['type'])}” is not one we know: use Clinical, Care, or Clinical / Care.")
     template = None
     if value["template_role"]:
         template = look.templates.get(_key(value["template_role"]))
         if template is None:
             found.append(
-                f"template_role “{_short(value['template_role'])}” is not one of {look.place.ics}'s template roles: "
+                f"template_role “{short(value['template_role'])}” is not one of {look.place.ics}'s template roles: "
                 "copy its title from the template comparison, or leave it blank."
             )
     functions = _many(value["functions"], look.functions, "functions", found)
@@ -286,7 +296,7 @@ def _role(value: dict[str, str], look: _Lookups, found: list[str]) -> NewRole:
         level = look.levels.get(_key(value["spatial_level"]))
         if level is None:
             names = ", ".join(dict.fromkeys(lv.name for lv in look.levels.values()))
-            found.append(f"spatial_level “{_short(value['spatial_level'])}” is not one we know: use one of {names}.")
+            found.append(f"spatial_level “{short(value['spatial_level'])}” is not one we know: use one of {names}.")
     rate = _number(value["rate_per_session"], "rate_per_session", found) or look.place.ics.default_session_rate
     return NewRole(
         title=value["title"],
@@ -311,7 +321,7 @@ def _many(text: str, known: dict, key: str, found: list[str]) -> list:
         row = known.get(_key(part))
         if row is None:
             names = "; ".join(dict.fromkeys(r.name for r in known.values()))
-            found.append(f"{key}: “{_short(part)}” is not one we know: use names from {names}, separated by “;”.")
+            found.append(f"{key}: “{short(part)}” is not one we know: use names from {names}, separated by “;”.")
         elif row not in rows:
             rows.append(row)
     return rows
@@ -325,14 +335,15 @@ def _number(text: str, key: str, found: list[str]) -> Decimal | None:
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite() or number <= 0:
-        found.append(f"{key} “{_short(text)}” is not a number above 0: write it with digits, e.g. 1 or 0.5.")
+        found.append(f"{key} “{short(text)}” is not a number above 0: write it with digits, e.g. 1 or 0.5.")
         return None
     if abs(number.as_tuple().exponent) > 2 or number >= 10**8:
-        found.append(f"{key} “{_short(text)}” has too many digits: give it to at most 2 decimal places.")
+        found.append(f"{key} “{short(text)}” has too many digits: give it to at most 2 decimal places.")
         return None
     return number
 
 
-def _short(text: str, limit: int = 40) -> str:
+def short(text: str, limit: int = 40) -> str:
+    """A cell's text on one line, cut short enough to quote in a problem."""
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
