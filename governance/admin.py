@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from recruitment.admin import OwnRowsInline
 from roles import permissions
-from roles.admin import ScopedAdmin
+from roles.admin import ReadOnlyAdmin, ScopedAdmin
 from roles.forms import IdChoiceField
 
 from . import access
@@ -80,19 +80,6 @@ class BoardAdmin(ScopedAdmin):
         if obj is not None and obj.meetings.exists():
             return False
         return super().has_delete_permission(request, obj)
-
-
-class ReadOnlyAdmin(ScopedAdmin):
-    """Recorded on the pages through the services: read here, never changed."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Meeting)

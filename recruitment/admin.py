@@ -32,7 +32,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from roles import permissions
-from roles.admin import UK_DATES, ReadOnlyInline, Refused, SafeAutocompleteSelect, ScopedAdmin
+from roles.admin import UK_DATES, ReadOnlyAdmin, ReadOnlyInline, Refused, SafeAutocompleteSelect, ScopedAdmin
 from roles.forms import IdChoiceField
 from roles.models import AdvertRound, Declaration, Person, Role
 from roles.services import ChangeRefused
@@ -165,7 +165,7 @@ class NotYoursIs404:
         return obj
 
 
-class RecruitmentAdmin(NotYoursIs404, ScopedAdmin):
+class RecruitmentAdmin(NotYoursIs404, ReadOnlyAdmin):
     """A recruitment model's admin: its rows belong to a round's place (`place_path`); HR recruiters and
     ICS administrators see those of their places, and rows of rounds the user scores anonymously
     (`round_path`, where set) are left out. Read only, but for the actions (`has_recruit_permission`);
@@ -183,15 +183,6 @@ class RecruitmentAdmin(NotYoursIs404, ScopedAdmin):
     def has_recruit_permission(self, request) -> bool:
         """The actions: the user runs recruitment somewhere; the service checks the row's place."""
         return self.may_view(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class WithoutHistory:

@@ -306,6 +306,20 @@ class ScopedAdmin(ServiceDoorAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class ReadOnlyAdmin(ScopedAdmin):
+    """Rows written elsewhere (through their services, on the pages or by this admin's actions): read
+    here, never added, changed or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReferenceAdmin(admin.ModelAdmin):
     """Reference data made by migrations: ICS administrators may read it, only superusers change it."""
 
