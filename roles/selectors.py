@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Case, Count, F, OuterRef, Subquery, Sum, Value, When, Window
 from django.db.models.functions import ExtractYear, RowNumber
@@ -13,6 +14,7 @@ from django.utils import timezone
 from .costs import FIRST_YEAR, LAST_YEAR, Cost, FinancialYear, peak_sessions
 from .formatting import field_value, money, sessions
 from .models import (
+    AdvertRound,
     Budget,
     BudgetStage,
     Place,
@@ -283,6 +285,19 @@ BOARD_COLUMNS = [
 BOARD_CARDS = 8
 # Cards on a page of one column.
 COLUMN_PAGE = 50
+# What a card reads of its role (and what `roles.extensions.ROLE_LINKS` may read): not the
+# description and the other long fields no card shows.
+CARD_FIELDS = (
+    "place",
+    "title",
+    "role_type",
+    "sessions_per_week",
+    "start_date",
+    "end_date",
+    "status",
+    "held_from",
+    "created_at",
+)
 
 
 @dataclass
@@ -309,11 +324,10 @@ class Column:
 
 
 def next_key_date(role: Role, today) -> tuple[str, object]:
-    """The next date that matters for a role in its state (milestone plans add to this later)."""
-    rounds = list(role.advert_rounds.all())
-    current = rounds[-1] if rounds else None
-    if role.status == RoleStatus.ADVERTISED and current:
-        return ("Applications close", current.closes_on)
+    """The next date that matters for a role in its state (milestone plans add to this later).
+    `role.closes_on` is its latest advert round's closing date (annotated by `_board_roles`)."""
+    if role.status == RoleStatus.ADVERTISED and role.closes_on:
+        return ("Applications close", role.closes_on)
     if role.status in (RoleStatus.APPROVED, RoleStatus.OFFERED, RoleStatus.CONTRACTED) and role.start_date >= today:
         return ("Starts", role.start_date)
     if role.status == RoleStatus.IN_POST and role.end_date:
@@ -324,22 +338,24 @@ def next_key_date(role: Role, today) -> tuple[str, object]:
 
 
 def _board_roles(place: Place):
-    """The place's roles for cards: each with the time of its last move (a subquery, so the row
-    count stays one per role) and its advert rounds prefetched."""
+    """The place's roles for cards, each with the time of its last move and its latest advert
+    round's closing date (subqueries, so the row count stays one per role and no rows are
+    prefetched)."""
     last_move = (
         RoleMove.objects.filter(role=OuterRef("pk"), action__in=[RoleMove.Action.CREATED, RoleMove.Action.MOVED])
         .order_by("-at")
         .values("at")[:1]
     )
+    closes_on = AdvertRound.objects.filter(role=OuterRef("pk")).order_by("-number").values("closes_on")[:1]
     return (
         Role.objects.filter(place=place)
-        .select_related("place")
-        .prefetch_related("advert_rounds")
-        .annotate(last_move=Subquery(last_move))
+        .only(*CARD_FIELDS)
+        .annotate(last_move=Subquery(last_move), closes_on=Subquery(closes_on))
     )
 
 
-def _card(role: Role, today) -> Card:
+def _card(role: Role, place: Place, today) -> Card:
+    role.place = place
     since = timezone.localtime(role.last_move or role.created_at).date()
     label, when = next_key_date(role, today)
     return Card(role=role, since=since, days_in_state=(today - since).days, next_label=label, next_date=when)
@@ -348,20 +364,28 @@ def _card(role: Role, today) -> Card:
 def role_board(*, place: Place, today=None, per_column: int = BOARD_CARDS) -> list[Column]:
     """The place's roles in a column per state: each column's first `per_column` cards by title,
     with how long each has been there, and the column's count and sessions. Two queries whatever
-    the number of roles: the first cards with their column's totals (windows over the states), and
-    their advert rounds."""
+    the number of roles: each column's first roles with its totals (windows over the states, no
+    other work per role), then those roles' cards."""
     today = today or timezone.localdate()
     columns = {status: Column(status=status, cards=[]) for status in BOARD_COLUMNS}
     in_column = {"partition_by": [F("status")]}
-    first = _board_roles(place).annotate(
-        place_in_column=Window(RowNumber(), order_by=[F("title"), F("pk")], **in_column),
-        column_count=Window(Count("pk"), **in_column),
-        column_sessions=Window(Sum("sessions_per_week"), **in_column),
+    first = (
+        Role.objects.filter(place=place)
+        .annotate(
+            place_in_column=Window(RowNumber(), order_by=[F("title"), F("pk")], **in_column),
+            column_count=Window(Count("pk"), **in_column),
+            column_sessions=Window(Sum("sessions_per_week"), **in_column),
+        )
+        .filter(place_in_column__lte=per_column)
+        .values_list("pk", "status", "column_count", "column_sessions")
     )
-    for role in first.filter(place_in_column__lte=per_column).order_by("title", "pk"):
-        column = columns[RoleStatus(role.status)]
-        column.count, column.sessions = role.column_count, role.column_sessions
-        column.cards.append(_card(role, today))
+    shown = []
+    for pk, status, count, column_sessions in first:
+        column = columns[RoleStatus(status)]
+        column.count, column.sessions = count, column_sessions
+        shown.append(pk)
+    for role in _board_roles(place).filter(pk__in=shown).order_by("title", "pk"):
+        columns[RoleStatus(role.status)].cards.append(_card(role, place, today))
     return list(columns.values())
 
 
@@ -369,12 +393,12 @@ def column_cards(*, place: Place, status: str, today=None) -> _LazyCards:
     """Every card in one column of the board, by title, as a lazy sequence a paginator can slice
     (a page reads only its own roles)."""
     today = today or timezone.localdate()
-    return _LazyCards(_board_roles(place).filter(status=status).order_by("title", "pk"), today)
+    return _LazyCards(_board_roles(place).filter(status=status).order_by("title", "pk"), place, today)
 
 
 class _LazyCards:
-    def __init__(self, queryset, today):
-        self.queryset, self.today = queryset, today
+    def __init__(self, queryset, place, today):
+        self.queryset, self.place, self.today = queryset, place, today
 
     def count(self) -> int:
         return self.queryset.count()
@@ -383,7 +407,7 @@ class _LazyCards:
         return self.count()
 
     def __getitem__(self, index):
-        return [_card(role, self.today) for role in self.queryset[index]]
+        return [_card(role, self.place, self.today) for role in self.queryset[index]]
 
 
 def role_costs(role: Role) -> list[tuple[FinancialYear, Cost]]:
@@ -622,22 +646,43 @@ class TemplateComparison:
         return None
 
 
+class RoleKey(NamedTuple):
+    """What the comparison reads of each of a place's roles to place it in a section; the rows a
+    page shows are then read whole (`comparison_roles_read`)."""
+
+    pk: int
+    title: str
+    template_role_id: int | None
+    role_type: str
+
+
 def template_comparison(*, place: Place) -> TemplateComparison:
     """Each of the ICS's template roles against the place's roles, and the place's own additions.
 
     A role derived from a template role is "renamed" when its title says something different
     once cosmetic differences are set aside (see `normalise_title`). Withdrawn roles do not count
-    as adopting a template role, and roles that predate the ICS model are left out.
+    as adopting a template role, and roles that predate the ICS model are left out. Each row's
+    role is a `RoleKey`: read the rows a page shows whole with `comparison_roles_read`.
     """
     templates = list(TemplateRole.objects.filter(ics=place.ics).order_by("order", "title"))
-    roles = list(
-        Role.objects.filter(place=place, predates_ics_model=False)
+    roles = [
+        RoleKey(*values)
+        for values in Role.objects.filter(place=place, predates_ics_model=False)
         .exclude(status=RoleStatus.WITHDRAWN)
-        .select_related("template_role", "place")
-        .order_by("title")
-    )
+        .order_by("title", "pk")
+        .values_list("pk", "title", "template_role_id", "role_type")
+    ]
     omissions = {o.template_role_id: o for o in TemplateOmission.objects.filter(place=place)}
     return compare_with_template(place=place, templates=templates, roles=roles, omissions=omissions)
+
+
+def comparison_roles_read(rows: list[ComparisonRow]) -> list[ComparisonRow]:
+    """`rows` with each role read whole, in one query whatever the number of rows."""
+    roles = Role.objects.in_bulk([row.role.pk for row in rows if row.role is not None])
+    for row in rows:
+        if row.role is not None:
+            row.role = roles[row.role.pk]
+    return rows
 
 
 def template_standing(role: Role) -> str:
@@ -656,20 +701,22 @@ def template_standing(role: Role) -> str:
 
 def compare_with_template(*, place: Place, templates, roles, omissions) -> TemplateComparison:
     """`template_comparison` from rows already read: the ICS's template roles in order, the place's
-    roles that count (ordered by title, `template_role` selected) and its omissions by template role id."""
+    roles that count, ordered by title (each a `Role` or a `RoleKey`), and its omissions by template
+    role id. A role derived from another ICS's template role counts as added locally."""
     by_template = defaultdict(list)
     for role in roles:
-        if role.template_role_id and role.template_role.ics_id == place.ics_id:
-            by_template[role.template_role_id].append(role)
+        by_template[role.template_role_id].append(role)
     rows: list[ComparisonRow] = []
     for template in templates:
         derived = by_template.get(template.pk, [])
         if not derived:
             rows.append(ComparisonRow(Variation.NOT_ADOPTED, template, None, omissions.get(template.pk)))
+        says = normalise_title(template.title)
         for role in derived:
-            same = normalise_title(role.title) == normalise_title(template.title)
+            same = normalise_title(role.title) == says
             rows.append(ComparisonRow(Variation.ADOPTED if same else Variation.RENAMED, template, role))
+    ours = {template.pk for template in templates}
     for role in roles:
-        if not role.template_role_id or role.template_role.ics_id != place.ics_id:
+        if role.template_role_id not in ours:
             rows.append(ComparisonRow(Variation.ADDED, None, role))
     return TemplateComparison(place=place, rows=rows)

@@ -17,6 +17,7 @@ from .costs import FinancialYear
 from .filters import RoleFilter
 from .forms import BulkMoveForm, MoveForm, ReasonForm, RoleForm, RoleReasonForm
 from .models import MOVE_NEEDS, Role, RoleStatus, TemplateRole
+from .paths import path_for_each
 
 ROLES_PER_PAGE = 25
 
@@ -271,8 +272,16 @@ def _render_comparison(request, place, *, status: int = 200):
     else:
         return bad_request(request, "There is no such part of the comparison: choose one from the comparison page.")
     notes = extensions.comparison_notes_for(place)
+    selectors.comparison_roles_read([row for _, _, rows, _ in sections for row in rows])
+    role_url = path_for_each("roles:role_detail", place=place.slug)
+    role_reason_url = path_for_each("roles:role_variation_reason", place=place.slug)
+    omission_reason_url = path_for_each("roles:omission_reason", id_name="template_pk", place=place.slug)
     for _, _, rows, _ in sections:
         for row in rows:
+            if row.role is not None:
+                row.url, row.reason_url = role_url(row.role.pk), role_reason_url(row.role.pk)
+            else:
+                row.reason_url = omission_reason_url(row.template_role.pk)
             keys = [("role", row.role.pk)] if row.role else []
             keys += [("template", row.template_role.pk)] if row.template_role else []
             row.feedback = list(dict.fromkeys(note for key in keys for note in notes.get(key, [])))
@@ -373,8 +382,13 @@ def _render_board(request, place, bulk_form=None, status=200):
     else:
         return bad_request(request, "There is no such column on the board: choose one from the board.")
     allowed = {to for to in MOVE_NEEDS if permissions.may_move(request.user, place, to)}
+    role_url = path_for_each("roles:role_detail", place=place.slug)
+    move_urls = {to: path_for_each("roles:role_move", place=place.slug, to=to) for to in allowed}
     for card in cards:
+        card.url = role_url(card.role.pk)
         card.moves = _moves_for(request.user, place, card.role, allowed=allowed)
+        for move in card.moves:
+            move["url"] = move_urls[move["to"]](card.role.pk)
         card.links = extensions.links_for(card.role)
     bulk_form = bulk_form or BulkMoveForm(place=place, may_override=may_override, user=request.user)
     return render(

@@ -120,3 +120,26 @@ def test_the_benchmark_prints_board_and_comparison_beside_their_bare_sql(db):
         line = next(ln for ln in text.splitlines() if ln.strip().startswith(label) and "bare SQL" in ln)
         assert re.search(r"ratio +[\d.]+x", line)
         assert re.search(r"queries (\d+) at 20, \1 at 40 \(same\)", line), line
+
+
+def test_a_card_writes_what_people_typed_as_text_not_markup(team_client, place):
+    role = RoleFactory(place=place, status=S.PROPOSED, title='<b onmouseover="x()">Frailty</b> & Care')
+
+    page = team_client.get(board()).content.decode()
+
+    card = re.search(rf'<article class="card role-card[^"]*" data-role="{role.pk}">.*?</article>', page, re.S)
+    assert card, "no card for the role"
+    assert "&lt;b onmouseover=&quot;x()&quot;&gt;Frailty&lt;/b&gt; &amp; Care</a>" in card.group(0)
+    assert 'aria-label="Select &lt;b onmouseover=&quot;x()&quot;&gt;Frailty&lt;/b&gt; &amp; Care"' in card.group(0)
+    assert "<b " not in card.group(0)
+
+
+def test_path_for_each_gives_the_address_reverse_gives():
+    from roles.paths import path_for_each
+
+    move = path_for_each("roles:role_move", place="bexley", to="approved")
+    reason = path_for_each("roles:omission_reason", id_name="template_pk", place="bexley")
+
+    for pk in (1, 42, 987654320, 10**12):
+        assert move(pk) == reverse("roles:role_move", kwargs={"place": "bexley", "pk": pk, "to": "approved"})
+        assert reason(pk) == reverse("roles:omission_reason", kwargs={"place": "bexley", "template_pk": pk})

@@ -427,12 +427,19 @@ def test_quick_moves_on_the_board_are_plain_post_forms(client, world, team):
 
     response = client.get(board_url(world.bexley))
 
+    # One button per quick move submits the page's one POST form (its CSRF token and where to come
+    # back to) to the move's address, sending the state the user saw.
     card = column(response, S.SHORTLISTING)
     interview_url = move_url(role, S.INTERVIEWING)
-    form = re.search(rf'<form method="post" action="{re.escape(interview_url)}">(.*?)</form>', card, re.S)
-    assert form, "the quick move is not a POST form"
-    assert 'name="expected_status" value="shortlisting"' in form.group(1)
-    assert 'type="submit"' in form.group(1) and "Start interviews" in form.group(1)
+    button = re.search(
+        rf'<button type="submit" form="quick-move" formaction="{re.escape(interview_url)}"[^>]*>([^<]*)<', card
+    )
+    assert button, "the quick move is not a submit button of the quick-move form"
+    assert 'name="expected_status" value="shortlisting"' in button.group(0) and button.group(1) == "Start interviews"
+    form = re.search(r'<form method="post" id="quick-move">(.*?)</form>', response.content.decode(), re.S)
+    assert form, "the board has no quick-move form"
+    assert 'name="csrfmiddlewaretoken"' in form.group(1)
+    assert f'name="next" value="{board_url(world.bexley)}"' in form.group(1)
     # Moves that need a reason are links to the move page, not one-click forms.
     assert f'href="{move_url(role, S.WITHDRAWN)}"' in card
     assert "onclick" not in card and "<script" not in card

@@ -1,10 +1,13 @@
 """Display helpers: money, sessions, status badges. Formatting only, no rules."""
 
+import html
+
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from roles import formatting
-from roles.models import BudgetStage, RoleStatus
+from roles.models import BudgetStage, RoleStatus, RoleType
 
 register = template.Library()
 
@@ -45,6 +48,58 @@ def stage_badge(stage):
 
 
 register.filter("person", formatting.person)
+
+
+def _plural(count) -> str:
+    return "" if count == 1 else "s"
+
+
+ROLE_TYPE_LABELS = dict(RoleType.choices)
+
+
+@register.simple_tag
+def board_card(card, may_move: bool):
+    """A role's card on the board: title, type and sessions, its next date, days in its state, the
+    links other apps add, and the moves the user may make (a one-click move submits the page's
+    `quick-move` form). Built here with every value escaped, rather than in a template: a board
+    shows about a hundred cards, and the template language's cost per card was most of the page's
+    time (docs/decisions.md)."""
+    role, esc = card.role, html.escape
+    pk, title = role.pk, esc(role.title)
+    parts = [
+        f'<article class="card role-card shadow-sm" data-role="{pk}"><div class="card-body p-2">'
+        '<div class="d-flex gap-1 align-items-start">'
+    ]
+    if may_move:
+        parts.append(
+            f'<input class="form-check-input mt-1" type="checkbox" name="roles" value="{pk}" form="bulk-form" '
+            f'id="tick-role-{pk}" aria-label="Select {title}">'
+        )
+    parts.append(
+        f'<a class="fw-semibold small" href="{esc(card.url)}">{title}</a></div>'
+        f'<div class="small text-muted">{esc(ROLE_TYPE_LABELS[role.role_type])} · '
+        f"{formatting.sessions(role.sessions_per_week)} session{_plural(role.sessions_per_week)}</div>"
+    )
+    if card.next_date:
+        parts.append(f'<div class="small">{esc(card.next_label)} {formatting.day(card.next_date)}</div>')
+    days = int(card.days_in_state)
+    parts.append(f'<div class="small text-muted days-in-state">{days} day{_plural(days)} in this state</div>')
+    parts.extend(f'<a class="small d-block" href="{esc(url)}">{esc(label)} →</a>' for label, url in card.links)
+    if card.moves:
+        parts.append('<div class="d-flex flex-wrap gap-1 mt-1">')
+        for move in card.moves:
+            url, label = esc(move["url"]), esc(move["label"])
+            if move["quick"]:
+                parts.append(
+                    f'<button type="submit" form="quick-move" formaction="{url}" name="expected_status" '
+                    f'value="{esc(role.status)}" class="btn btn-outline-primary btn-sm py-0 px-1 small">'
+                    f"{label}</button>"
+                )
+            else:
+                parts.append(f'<a class="btn btn-outline-secondary btn-sm py-0 px-1 small" href="{url}">{label}…</a>')
+        parts.append("</div>")
+    parts.append("</div></article>")
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped or a number
 
 
 DETAIL_LABELS = {
