@@ -14,10 +14,9 @@ roles: the current round's closing date is a subquery.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Case, CharField, Count, OuterRef, Q, Subquery, Value, When
 
 from roles.formatting import day
 from roles.models import MOVE_NEEDS, AdvertRound, Role, RoleStatus
@@ -52,49 +51,54 @@ KINDS = {
 }
 
 
-def _drift(role: Role, today: dt.date) -> Drift | None:
+def _drifting(places, today: dt.date):
+    """The drifted roles of `places`, each with `drift_kind`: the first row of the table it matches
+    (the table's conditions are written here only)."""
+    current_closes = AdvertRound.objects.filter(role=OuterRef("pk")).order_by("-number").values("closes_on")[:1]
     stale_before = today - dt.timedelta(days=STALE_ADVERT_DAYS)
-    end = role.end_date
-    if role.status == S.IN_POST and end and end < today:
-        return Drift(role, "past_end", f"In post, and its end date ({day(end)}) has passed.", end, S.ENDED)
-    if role.status == S.CONTRACTED and end and end < today:
+    return (
+        Role.objects.filter(place__in=places)
+        .annotate(
+            current_closes_on=Subquery(current_closes),
+            drift_kind=Case(
+                When(Q(status__in=[S.IN_POST, S.CONTRACTED], end_date__lt=today), then=Value("past_end")),
+                When(Q(status=S.CONTRACTED, start_date__lt=today), then=Value("not_in_post")),
+                When(Q(status=S.ADVERTISED, current_closes_on__lt=stale_before), then=Value("advert_stale")),
+                default=None,
+                output_field=CharField(),
+            ),
+        )
+        .filter(drift_kind__isnull=False)
+    )
+
+
+def _drift(role: Role, today: dt.date) -> Drift:
+    """`role`'s drift (`role.drift_kind` from `_drifting`) in words, with the move that resolves it."""
+    end, kind = role.end_date, role.drift_kind
+    if kind == "past_end" and role.status == S.IN_POST:
+        return Drift(role, kind, f"In post, and its end date ({day(end)}) has passed.", end, S.ENDED)
+    if kind == "past_end":
         problem = (
             f"Contracted, and its end date ({day(end)}) has passed without it going in post: "
             "put it in post, then end it."
         )
-        return Drift(role, "past_end", problem, end, S.IN_POST)
-    if role.status == S.CONTRACTED and role.start_date < today:
+        return Drift(role, kind, problem, end, S.IN_POST)
+    if kind == "not_in_post":
         problem = f"Contracted to start on {day(role.start_date)}, and not yet in post."
-        return Drift(role, "not_in_post", problem, role.start_date, S.IN_POST)
+        return Drift(role, kind, problem, role.start_date, S.IN_POST)
     closes = role.current_closes_on
-    if role.status == S.ADVERTISED and closes and closes < stale_before:
-        problem = (
-            f"The advert closed on {day(closes)}, {(today - closes).days} days ago, and shortlisting has not started."
-        )
-        return Drift(role, "advert_stale", problem, closes, S.SHORTLISTING)
-    return None
+    problem = f"The advert closed on {day(closes)}, {(today - closes).days} days ago, and shortlisting has not started."
+    return Drift(role, kind, problem, closes, S.SHORTLISTING)
 
 
 def drifted(places, today: dt.date) -> list[Drift]:
     """The drifted roles of `places` (a queryset or a list of places or ids), oldest drift first."""
-    current_closes = AdvertRound.objects.filter(role=OuterRef("pk")).order_by("-number").values("closes_on")[:1]
-    stale_before = today - dt.timedelta(days=STALE_ADVERT_DAYS)
-    roles = (
-        Role.objects.filter(place__in=places)
-        .annotate(current_closes_on=Subquery(current_closes))
-        .filter(
-            Q(status__in=[S.IN_POST, S.CONTRACTED], end_date__lt=today)
-            | Q(status=S.CONTRACTED, start_date__lt=today)
-            | Q(status=S.ADVERTISED, current_closes_on__lt=stale_before)
-        )
-        .select_related("place__ics")
-        .order_by("place__name", "title", "pk")
-    )
-    found = [drift for role in roles if (drift := _drift(role, today))]
-    return sorted(found, key=lambda d: (d.since, d.role.place.name, d.role.title))
+    roles = _drifting(places, today).select_related("place__ics").order_by("place__name", "title", "pk")
+    return sorted((_drift(role, today) for role in roles), key=lambda d: (d.since, d.role.place.name, d.role.title))
 
 
-def counts(drifts: list[Drift]) -> list[tuple[str, int]]:
-    """How many of each kind, in the table's order, leaving out kinds with none."""
-    tally = Counter(d.kind for d in drifts)
-    return [(label, tally[kind]) for kind, label in KINDS.items() if tally[kind]]
+def drift_counts(places, today: dt.date) -> list[tuple[str, int]]:
+    """How many roles of `places` have drifted, of each kind in the table's order (kinds with none left
+    out), counted in the database: one query, whatever the number of roles."""
+    tally = dict(_drifting(places, today).order_by().values_list("drift_kind").annotate(n=Count("pk")))
+    return [(label, tally[kind]) for kind, label in KINDS.items() if tally.get(kind)]

@@ -374,7 +374,7 @@ def due_panel(request, place, year) -> str:
     with links to the full lists on its plans page."""
     today = timezone.localdate()
     due = plans.due(Milestone.objects.filter(place=place), today)
-    drifts = drift.drifted([place.pk], today)
+    drift_counts = drift.drift_counts([place.pk], today)
     may_plan = plans.may_plan(request.user, place)
     lists = [
         ("Overdue", "panel-overdue", due.overdue),
@@ -388,8 +388,8 @@ def due_panel(request, place, year) -> str:
             (heading, ident, rows[:PANEL_ROWS], len(rows), max(len(rows) - PANEL_ROWS, 0))
             for heading, ident, rows in lists
         ],
-        "drift_counts": drift.counts(drifts),
-        "drift_total": len(drifts),
+        "drift_counts": drift_counts,
+        "drift_total": sum(n for _, n in drift_counts),
         "planning": {place.pk} if may_plan else set(),
         "next": request.get_full_path() + "#whats-due",
     }

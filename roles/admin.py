@@ -228,10 +228,12 @@ class ScopedAdmin(ServiceDoorAdmin):
 
     def _scope(self, queryset, user, *, change: bool):
         places = permissions.admin_places(user, change=change or not self.recruiters_may_view)
+        # Each path follows foreign keys only, so the filter (an IN over a subquery) repeats no row
+        # and needs no DISTINCT over every column of the list.
         if self.place_path:
-            return queryset.filter(**{f"{self.place_path}__in": places}).distinct()
+            return queryset.filter(**{f"{self.place_path}__in": places})
         ics_ids = places.values("ics_id")
-        return queryset.filter(**{f"{self.ics_path}__in": ics_ids}).distinct()
+        return queryset.filter(**{f"{self.ics_path}__in": ics_ids})
 
     def get_queryset(self, request):
         return self._scope(super().get_queryset(request), request.user, change=False)
@@ -271,15 +273,24 @@ class ScopedAdmin(ServiceDoorAdmin):
     def has_module_permission(self, request):
         return self.may_view(request.user)
 
+    def _in_scope(self, request, obj, *, change: bool) -> bool:
+        """Whether `obj` is in the user's scope, asked of the database once a request: a change page
+        asks for every inline and button it draws."""
+        asked = request.__dict__.setdefault("_admin_scope", {})
+        key = (type(obj), obj.pk, change)
+        if key not in asked:
+            asked[key] = self._scope(type(obj).objects.filter(pk=obj.pk), request.user, change=change).exists()
+        return asked[key]
+
     def has_view_permission(self, request, obj=None):
         if not self.may_view(request.user):
             return False
-        return obj is None or self._scope(type(obj).objects.filter(pk=obj.pk), request.user, change=False).exists()
+        return obj is None or self._in_scope(request, obj, change=False)
 
     def has_change_permission(self, request, obj=None):
         if not permissions.is_ics_admin(request.user):
             return False
-        return obj is None or self._scope(type(obj).objects.filter(pk=obj.pk), request.user, change=True).exists()
+        return obj is None or self._in_scope(request, obj, change=True)
 
     def has_add_permission(self, request):
         return permissions.is_ics_admin(request.user)
@@ -377,6 +388,10 @@ class ReadOnlyInline(admin.TabularInline):
 class AdvertRoundInline(ReadOnlyInline):
     model = AdvertRound
     fields = readonly_fields = ("number", "opens_on", "closes_on", "outcome")
+
+    def get_queryset(self, request):
+        # Each row is titled by the round's `__str__`, which names its role and place.
+        return super().get_queryset(request).select_related("role__place")
 
 
 class RoleMoveInline(ReadOnlyInline):
