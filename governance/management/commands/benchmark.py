@@ -1,12 +1,17 @@
-"""Time the place pages against a place with many roles, and count their queries.
+"""Time the pages against their own SQL: `make bench` runs this.
 
-    python manage.py benchmark --roles 1000 --repeat 5
+    python manage.py benchmark --roles 1000 --repeat 5 --json bench.json
 
-Then the board and the template comparison side by side with their bare SQL: the same queries the
-page made, run again straight on the database cursor in the same process, the page's time over the
-SQL's (the ratio), and the page's query count for 20 roles beside the count for `--roles` roles
-(the pages read a constant number of rows: each board column's first cards, each comparison
-section's first rows).
+First, a synthetic place of `--roles` roles: the place pages' times, and the board and the template
+comparison side by side with their bare SQL (the same queries the page made, run again straight on
+the database cursor in the same process), with their query count for 20 roles beside the count for
+`--roles` (the pages read a constant number of rows).
+
+Then, on the data loaded (the national set of `load_scale`, else the demo's), every page of the app
+and the admin that links reach, as each user, each board-pack export and the reminder sweep
+(`governance.bench`): rows in scope, queries, median time, the median time of the same SQL run bare,
+their ratio, and peak Python memory. `--json FILE` writes those figures as a list of objects with
+keys page, rows, queries, median_ms, bare_ms, ratio, peak_kb (and url, meets).
 
 Everything it creates is rolled back: the database is left as it was.
 """
@@ -15,15 +20,24 @@ import datetime as dt
 import statistics
 import time
 import tracemalloc
+from contextlib import contextmanager
 from decimal import Decimal
+from importlib import import_module
+from importlib.util import find_spec
+from json import dumps
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from governance import bench
+from roles import permissions
 from roles.models import (
     ICS,
     Budget,
@@ -52,24 +66,115 @@ GOAL_RATIO, GOAL_MS = 3, 50
 SMALL = 20
 
 
+DEMO_USERS = ("bexley-team", "ics-admin", "hr-recruiter", "secretariat")
+
+
+def _has_scale() -> bool:
+    return find_spec("governance.scale") is not None
+
+
 class Rollback(Exception):
     pass
+
+
+@contextmanager
+def rolled_back():
+    """A transaction whatever happens inside is rolled back at the end of."""
+    try:
+        with transaction.atomic():
+            yield
+            raise Rollback
+    except Rollback:
+        pass
 
 
 class Command(BaseCommand):
     help = "Time the dashboard, role list, board and template comparison for a place with many roles."
 
     def add_arguments(self, parser):
-        parser.add_argument("--roles", type=int, default=500)
+        parser.add_argument("--roles", type=int, default=500, help="Roles of the synthetic place (0: none).")
         parser.add_argument("--repeat", type=int, default=5)
+        parser.add_argument("--json", metavar="FILE", help="Also write every page's figures to FILE as JSON.")
+        parser.add_argument(
+            "--pages",
+            choices=["auto", "yes", "no"],
+            default="auto",
+            help="Time every page on the data loaded (auto: when there is a place with roles to time).",
+        )
+        parser.add_argument("--place", help="The place whose pages are timed (default: the largest).")
+        parser.add_argument(
+            "--users", help="Comma-separated usernames to walk the site as (default: the scale or demo users)."
+        )
 
-    def handle(self, *args, roles, repeat, **options):
-        try:
-            with transaction.atomic():
+    def handle(self, *args, roles, repeat, json, pages, place, users, **options):
+        figures: list[bench.Figure] = []
+        # Each part in its own transaction, rolled back: the pages are timed on the data loaded only.
+        if roles:
+            with rolled_back():
                 self.run(roles, repeat)
-                raise Rollback
-        except Rollback:
-            pass
+        if pages != "no":
+            with rolled_back():
+                figures = self.every_page(repeat, place_slug=place, usernames=users, required=pages == "yes")
+        if json:
+            Path(json).write_text(dumps([f.as_dict() for f in figures], indent=1))
+            self.stdout.write(f"\nWrote {len(figures)} figures to {json}.")
+
+    def every_page(self, repeat, *, place_slug, usernames, required) -> list[bench.Figure]:
+        place = (
+            Place.objects.filter(slug=place_slug).first()
+            if place_slug
+            else Place.objects.annotate(n=Count("roles")).order_by("-n", "pk").first()
+        )
+        if place is None or (place_slug is None and not place.roles.exists()):
+            if required or place_slug:
+                raise CommandError(
+                    f"There is no place “{place_slug}” to time: load data first (`python manage.py load_scale`)."
+                    if place_slug
+                    else "There is no place with roles to time: load data first (`python manage.py load_scale`)."
+                )
+            self.stdout.write("\nNo data loaded to time every page on: run `python manage.py load_scale` first.")
+            return []
+        users = self.users(place, usernames)
+        today = timezone.localdate()
+        self.stdout.write(
+            f"\nEvery page, as {', '.join(u.username for u in users)}; {place.name} ({place.roles.count()} roles) "
+            f"first; medians of {repeat}; goal: within {bench.GOAL_RATIO}x of the bare SQL or under "
+            f"{bench.GOAL_MS} ms, and under {bench.CEILING_MS} ms"
+        )
+        admins = [u for u in users if permissions.may_use_admin(u)]
+        figures = bench.pages(users, place_slug=place.slug, repeat=repeat, admin_users=admins)
+        exporter = next((u for u in users if permissions.may_export_ics_pack(u, place.ics)), None)
+        if exporter is not None:
+            figures += bench.exports(exporter, place=place, ics=place.ics, as_of=today, repeat=min(repeat, 3))
+        figures.append(bench.reminder_sweep(today, repeat=min(repeat, 3)))
+        self.stdout.write(
+            f"  {'page':<62} {'rows':>6} {'queries':>7} {'median':>9} {'bare SQL':>9} {'ratio':>6} {'peak':>9}"
+        )
+        for f in figures:
+            self.stdout.write(
+                f"  {f.page[:62]:<62} {f.rows:>6} {f.queries:>7} {f.median_ms:>6.1f} ms {f.bare_ms:>6.1f} ms "
+                f"{f.ratio:>5.1f}x {f.peak_kb:>6} KB{'' if f.meets else '  MISSES'}"
+            )
+        missed = [f for f in figures if not f.meets]
+        self.stdout.write(f"  {len(figures) - len(missed)} of {len(figures)} meet the goal.")
+        return figures
+
+    def users(self, place, usernames):
+        User = get_user_model()
+        if usernames:
+            names = [n.strip() for n in usernames.split(",") if n.strip()]
+            found = {u.username: u for u in User.objects.filter(username__in=names)}
+            missing = [n for n in names if n not in found]
+            if missing:
+                raise CommandError(f"No user {', '.join(missing)}: give existing usernames to --users.")
+            return [found[n] for n in names]
+        names = getattr(import_module("governance.scale"), "BENCH_USERS", ()) if _has_scale() else ()
+        users = list(User.objects.filter(username__in=names)) or list(
+            User.objects.filter(username__in=DEMO_USERS).order_by("username")
+        )
+        if not users:
+            raise CommandError("No users to walk the site as: give --users, or load the demo or scale data.")
+        return users
 
     def run(self, count, repeat):
         ics = ICS.objects.create(name="Benchmark ICS", slug="benchmark-ics")

@@ -1,0 +1,64 @@
+"""`manage.py benchmark` walks the site as a person would and times every page it reaches beside
+its own SQL, writes the figures as JSON, and leaves the database as it was."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from governance import bench
+from roles.models import Role, RoleMove
+
+KEYS = {"page", "rows", "queries", "median_ms", "bare_ms", "ratio", "peak_kb"}
+
+
+def test_every_page_a_place_team_member_reaches_is_timed_beside_its_sql(demo, tmp_path):
+    before = (Role.objects.count(), RoleMove.objects.count())
+    out = StringIO()
+
+    call_command("benchmark", roles=0, repeat=1, users="bexley-team", json=str(tmp_path / "bench.json"), stdout=out)
+
+    figures = json.loads((tmp_path / "bench.json").read_text())
+    pages = {f["page"]: f for f in figures}
+    for page in ("roles:dashboard", "roles:board", "roles:role_list", "roles:template_comparison"):
+        figure = pages[f"{page} as bexley-team"]
+        assert KEYS <= set(figure)
+        assert figure["rows"] == Role.objects.filter(place__slug="bexley").count()
+        assert figure["queries"] > 0 and figure["median_ms"] > 0 and figure["bare_ms"] > 0
+        assert figure["ratio"] == pytest.approx(figure["median_ms"] / figure["bare_ms"], rel=0.1)
+        assert figure["url"].startswith("/places/bexley/")
+    assert any(f["page"].startswith("reminder sweep") for f in figures)
+    assert not any(f["page"].startswith("admin:") for f in figures), "a place team member has no admin"
+    assert "meet the goal" in out.getvalue()
+    assert (Role.objects.count(), RoleMove.objects.count()) == before
+
+
+def test_an_unknown_user_or_place_is_refused_naming_the_fix(demo):
+    with pytest.raises(CommandError, match="No user nobody"):
+        call_command("benchmark", roles=0, repeat=1, users="nobody", stdout=StringIO())
+    with pytest.raises(CommandError, match="load_scale"):
+        call_command("benchmark", roles=0, repeat=1, place="atlantis", stdout=StringIO())
+
+
+def test_a_page_meets_its_goal_within_3x_of_its_sql_or_under_50_ms_and_never_over_300():
+    def page(median, bare, kind="page"):
+        return bench.Figure("p", 1, 1, median, bare, median / bare, 1, kind=kind)
+
+    assert page(49, 1).meets  # 49x its SQL, but under 50 ms
+    assert page(90, 30).meets  # over 50 ms, but 3x its SQL
+    assert not page(91, 30).meets
+    assert not page(310, 200).meets  # within 3x, but over 300 ms
+    assert page(1500, 10, kind="export").meets and not page(2100, 10, kind="export").meets
+    assert page(9000, 10, kind="sweep").meets and not page(10500, 10, kind="sweep").meets
+
+
+def test_the_walk_follows_only_the_sites_own_pages():
+    assert bench.page_kind("/places/bexley/board/", admin=False) == "roles:board"
+    assert bench.page_kind("/admin/roles/role/", admin=False) is None
+    assert bench.page_kind("/places/bexley/board/", admin=True) is None
+    assert bench.page_kind("https://example.org/places/bexley/board/", admin=False) is None
+    assert bench.page_kind("/accounts/logout/", admin=False) is None
+    assert bench.page_kind("/no/such/page/", admin=False) is None
