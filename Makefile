@@ -54,3 +54,14 @@ bench: $(VENV)/.run-installed
 	$(BIN)/python manage.py benchmark --roles 1000 --repeat 5
 	$(BIN)/python manage.py sweep_reminders --bench 100000
 	$(BIN)/python manage.py bench_board_pack --places 6 --roles 50 --repeat 3
+
+.PHONY: image test-production
+
+## make image: the production container image (Dockerfile), as compose.yaml builds it
+image:
+	docker build -t leadership:latest .
+
+## make test-production: the production processes (Procfile.production: gunicorn, worker, beat) started without
+## Docker against PostgreSQL and Redis, and /health/; set DATABASE_URL and REDIS_URL as for `make test` on them
+test-production: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -p no:randomly -n 0 tests/test_production.py tests/test_health.py

@@ -10,6 +10,24 @@ Celery broker on the local filesystem, so `make run` works with no services at a
     DATABASE_URL    e.g. postgres://postgres@127.0.0.1:5432/test (default: sqlite file db.sqlite3)
     REDIS_URL       e.g. redis://127.0.0.1:6379/0 (default: no Redis, filesystem broker)
     CI              "true" under continuous integration: PostgreSQL and Redis become the defaults
+    LOG_FORMAT      "json" (one JSON object a line) or "text" (default json when DEBUG is off, else text)
+    LOG_LEVEL       the root logger's level (default INFO)
+
+Production processes (Procfile.production, the Dockerfile, compose.yaml; see the README's "Deploying"):
+
+    CELERY_WORKER_CONCURRENCY   worker child processes (default: one a CPU)
+    BEAT_HEARTBEAT_SECONDS      how often beat sends its heartbeat task (default 60)
+    HEALTH_BEAT_MAX_AGE         /health/ fails when beat's last heartbeat is older than this many
+                                seconds (default 300; at least twice BEAT_HEARTBEAT_SECONDS)
+    SENTRY_DSN                  report errors to Sentry (default: unset, nothing is sent anywhere);
+                                SENTRY_ENVIRONMENT (default "production"), SENTRY_RELEASE,
+                                SENTRY_TRACES_SAMPLE_RATE (default 0: errors only)
+    AWS_STORAGE_BUCKET_NAME     keep uploaded documents in this S3 bucket (default: unset, files in
+                                MEDIA_ROOT); AWS_S3_ENDPOINT_URL for an S3-compatible store,
+                                AWS_S3_REGION_NAME, AWS_LOCATION (a prefix), AWS_S3_ADDRESSING_STYLE
+                                ("path" for most S3-compatible stores); the keys AWS_ACCESS_KEY_ID and
+                                AWS_SECRET_ACCESS_KEY are read by boto3 itself (or it uses the
+                                machine's role). Static files stay with WhiteNoise either way.
 
 Production (the secure defaults apply when DEBUG is off; each can be switched by the environment):
 
@@ -34,6 +52,7 @@ A locked username is unlocked by the time passing, by a superuser deleting its r
 "Axes › Access attempts" in the admin, or by `python manage.py axes_reset_username <username>`.
 """
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -217,6 +236,25 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded documents in an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set, so that every web
+# and worker process sees the same files. They stay private (the bucket's own ACL) and are served
+# through the views that check access, never by a public URL. Without it, nothing here changes.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            "location": env("AWS_LOCATION", default=""),
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            # Two uploads with one name keep both (Django adds a suffix), as on the file system.
+            "file_overwrite": False,
+        },
+    }
 
 # Mail: EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.nhs.uk:587) in production; the
 # console in development, so notices can be read in the terminal `make run` serves from.
@@ -250,24 +288,87 @@ else:
     }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# A worker started before Redis answers keeps trying (said outright, as Celery asks, rather than by default).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Worker child processes; unset, one a CPU.
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Beat writes each periodic task's last run to the database after every task it sends (instead of
+# every 3 minutes), so the heartbeat below is on record within a second for /health/ to read.
+CELERY_BEAT_SYNC_EVERY = 1
+# Beat's heartbeat: a task that does nothing, sent every BEAT_HEARTBEAT_SECONDS; its periodic task's
+# "last run" is the proof /health/ reads that beat is running (roles/health.py, docs/decisions.md).
+# A heartbeat no worker took within one interval is dropped rather than piling up.
+BEAT_HEARTBEAT_SECONDS = env.int("BEAT_HEARTBEAT_SECONDS", default=60)
+HEALTH_BEAT_MAX_AGE = env.int("HEALTH_BEAT_MAX_AGE", default=300)
+if BEAT_HEARTBEAT_SECONDS < 1 or HEALTH_BEAT_MAX_AGE < 2 * BEAT_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        f"HEALTH_BEAT_MAX_AGE={HEALTH_BEAT_MAX_AGE} with BEAT_HEARTBEAT_SECONDS={BEAT_HEARTBEAT_SECONDS}: the "
+        "heartbeat must be at least 1 second apart and the allowed age at least twice that, or /health/ "
+        "fails between two heartbeats (e.g. BEAT_HEARTBEAT_SECONDS=60, HEALTH_BEAT_MAX_AGE=300)."
+    )
+BEAT_HEARTBEAT_TASK = "beat-heartbeat"
 # The morning reminder sweep (recruitment.tasks) at 06:00 London time (CELERY_TIMEZONE). Beat writes
 # it into its periodic tasks each time it starts (shown in the admin under Periodic tasks).
 CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {"task": "recruitment.sweep_reminders", "schedule": crontab(hour=6, minute=0)},
+    BEAT_HEARTBEAT_TASK: {
+        "task": "roles.beat_heartbeat",
+        "schedule": timedelta(seconds=BEAT_HEARTBEAT_SECONDS),
+        "options": {"expire_seconds": BEAT_HEARTBEAT_SECONDS},
+    },
 }
 
 # The figure the ICS pays for one session a week for a year, unless a role says otherwise.
 DEFAULT_SESSION_RATE = env.int("DEFAULT_SESSION_RATE", default=16400)
 
+# Logs go to stderr, one line each: a JSON object (time, level, logger, message and any extra fields)
+# when LOG_FORMAT=json, the default once DEBUG is off; plain text otherwise. The Celery worker and
+# beat log through this too (leadership/celery.py), and gunicorn's own lines, access lines included,
+# through gunicorn.conf.py.
+LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(
+        f"LOG_FORMAT={LOG_FORMAT} is not a log format: set LOG_FORMAT=json (one JSON object a line) or text."
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["levelname", "name", "message"],
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # django-axes logs every login at INFO; its warnings (failures, lockouts) are the ones to keep.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # django-axes logs every login at INFO; its warnings (failures, lockouts) are the ones to keep.
+        "axes": {"level": "WARNING"},
+        # Python's warnings, when captured (below), in the same format as every other line.
+        "py.warnings": {"handlers": ["console"], "propagate": False},
+    },
 }
+if LOG_FORMAT == "json":
+    # A library's warning would otherwise be printed as bare text between the JSON lines.
+    logging.captureWarnings(True)
+
+# Errors to Sentry only when SENTRY_DSN is set (with it, sentry-sdk's Django, Celery and Redis
+# integrations switch on by themselves). No personal data is sent: no user, cookie or form field.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default="") or None,
+        send_default_pii=False,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 if not DEBUG:
     # Without DEBUG, WhiteNoise serves the collected static files (run `manage.py collectstatic`).
@@ -279,6 +380,9 @@ if not DEBUG:
 # set SECURE_SSL_REDIRECT=false, or set SECURE_PROXY_SSL_HEADER so Django sees which requests
 # arrived over https.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The health check answers over plain http too: container and load-balancer probes call it inside
+# the network, where there is no TLS to redirect to.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 _proxy_ssl_header = env("SECURE_PROXY_SSL_HEADER", default="")
 if _proxy_ssl_header and not _proxy_ssl_header.startswith("HTTP_"):
     raise ImproperlyConfigured(
