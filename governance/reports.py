@@ -725,3 +725,145 @@ def pack_of(*, scope: Scope, as_of: dt.date, viewer) -> Pack:
         for report in REPORTS
     ]
     return Pack(scope=scope, as_of=as_of, made_at=timezone.now(), tables=tables)
+
+
+# ======== ICS template adoption (governance.ics, issue 13): appended; the tables above are unchanged ========
+# The adoption matrix's export: the matrix itself (a column per place, so its columns are declared for the
+# places exported, `adoption_matrix_report`) and a row per cell and local addition with its reason
+# (`ADOPTION`). Both read `governance.ics.adoption_matrix`, the matrix page's own selector, as it stands on
+# the day of the export.
+
+
+def _adoption_matrix(scope: Scope, places: list[Place]):
+    from .ics import adoption_matrix  # governance.ics builds its exports from these definitions: no import cycle
+
+    return adoption_matrix(ics=scope.ics, places=places)
+
+
+# Titles a matrix cell names before "and N more" (the table by place lists them all, a row each), so that
+# a place with hundreds of roles of its own still makes a cell a PDF page can hold.
+CELL_TITLES, ADDED_TITLES = 3, 10
+
+
+def _short_list(titles: list[str], most: int) -> str:
+    shown = "; ".join(titles[:most])
+    return shown + (f"; and {len(titles) - most} more" if len(titles) > most else "")
+
+
+def _cell_text(cell) -> str:
+    """A matrix cell in words: "Adopted", "Renamed: <its title>", "Not adopted"; a type change said."""
+    text = cell.label
+    if cell.kind == Variation.RENAMED:
+        text += ": " + _short_list([role.title for role in cell.roles], CELL_TITLES)
+    return f"{text} (type changed)" if cell.type_changed else text
+
+
+# How the matrix words what a place did with a template role (and, in the table by place, a local addition).
+ADOPTION_LABELS = {
+    Variation.ADOPTED: "Adopted",
+    Variation.RENAMED: "Renamed",
+    Variation.NOT_ADOPTED: "Not adopted",
+    Variation.ADDED: Variation.LABELS[Variation.ADDED],
+}
+
+
+def _row_text(row) -> str:
+    """One role's (or the not-adopted row's) standing, as the matrix words it."""
+    text = ADOPTION_LABELS[row.kind]
+    return f"{text} (type changed)" if row.type_changed else text
+
+
+def adoption_rows(places, scope, as_of, viewer) -> Rows:
+    """A row per place and template role for each of the place's roles derived from it (or the one
+    "not adopted" row), then the place's local additions: the matrix's cells, every role in its own row."""
+    matrix = _adoption_matrix(scope, places)
+    cells_of: dict[int, list] = defaultdict(list)
+    for _template, cells in matrix.rows:
+        for cell in cells:
+            cells_of[cell.place.pk].append(cell)
+    for place in matrix.places:
+        for cell in cells_of[place.pk]:
+            template = cell.template_role
+            for row in cell.rows:
+                role = row.role
+                yield (
+                    place.name,
+                    (
+                        template.title,
+                        template.get_role_type_display(),
+                        _row_text(row),
+                        role.title if role else "",
+                        role.get_role_type_display() if role else "",
+                        row.reason,
+                    ),
+                )
+        for row in matrix.additions(place):
+            role = row.role
+            yield place.name, ("", "", _row_text(row), role.title, role.get_role_type_display(), row.reason)
+
+
+ADOPTION = Report(
+    "adoption",
+    "Template adoption by place",
+    (
+        Column("template_role", "Template role", TEXT, 34),
+        Column("template_type", "Template type", TEXT, 14),
+        Column("adoption", "Adoption", TEXT, 24),
+        Column("role", "Place role", TEXT, 34),
+        Column("role_type", "Place type", TEXT, 14),
+        Column("reason", "Reason", TEXT, 48),
+    ),
+    adoption_rows,
+    note="Each place's roles against the template roles they derive from (a row each; a row for a template "
+    "role not adopted), then its local additions; the reason is the place's own.",
+)
+
+
+# Places a matrix table holds: a PDF page (A4 landscape) fits this many beside the template role's title.
+ADOPTION_MATRIX_PLACES = 8
+
+
+def adoption_matrix_report(places: list[Place], title: str = "Template adoption matrix") -> Report:
+    """The matrix as a table: the template roles down the side, a column per place of `places`."""
+    return Report(
+        "adoption_matrix",
+        title,
+        (
+            Column("template_role", "Template role", TEXT, 34),
+            Column("template_type", "Type", TEXT, 14),
+            *(Column(f"place_{place.slug}", place.name, TEXT, 18) for place in places),
+        ),
+        lambda places, scope, as_of, viewer: [],  # rows from the matrix already read: `adoption_matrix_rows`
+        note="Adopted (as recommended), Renamed (the place's title) or Not adopted; "
+        "the last row lists each place's local additions.",
+    )
+
+
+def adoption_matrix_rows(matrix, places: list[Place]) -> list[Row]:
+    """The matrix's rows for the columns of `places` (some of `matrix.places`)."""
+    shown = {place.pk for place in places}
+    rows: list[Row] = [
+        (template.title, template.get_role_type_display(), *(_cell_text(c) for c in cells if c.place.pk in shown))
+        for template, cells in matrix.rows
+    ]
+    additions = [_short_list([row.role.title for row in matrix.additions(place)], ADDED_TITLES) for place in places]
+    rows.append((Variation.LABELS[Variation.ADDED], "", *additions))
+    return rows
+
+
+def adoption_matrix_tables(matrix) -> list[Table]:
+    """The matrix as tables of at most `ADOPTION_MATRIX_PLACES` places each (one table for a small ICS),
+    so that every format can lay it out, the PDF included."""
+    places = matrix.places
+    parts = [places[n : n + ADOPTION_MATRIX_PLACES] for n in range(0, len(places), ADOPTION_MATRIX_PLACES)] or [[]]
+    tables = []
+    for n, part in enumerate(parts):
+        first = n * ADOPTION_MATRIX_PLACES + 1
+        title = (
+            "Template adoption matrix"
+            if len(parts) == 1
+            else f"Adoption matrix, places {first}–{first + len(part) - 1}"
+        )
+        report = adoption_matrix_report(part, title)
+        tables.append(Table(report=report, columns=report.columns, rows=adoption_matrix_rows(matrix, part)))
+    return tables

@@ -10,4 +10,5 @@ def navigation(request):
         "nav_places": lambda: list(permissions.places_visible_to(user).select_related("ics")),
         "nav_admin": permissions.may_use_admin(user),
         "nav_packs": lambda: permissions.may_export_any_pack(user),  # from the memberships already read
+        "nav_ics": lambda: permissions.may_oversee_an_ics(user),
     }

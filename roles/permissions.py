@@ -34,7 +34,7 @@ def _memberships(user) -> list[Membership]:
         return []
     cached = getattr(user, "_leadership_memberships", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user))
+        cached = list(Membership.objects.filter(user=user).select_related("place"))
         user._leadership_memberships = cached
     return cached
 
@@ -198,3 +198,28 @@ def may_export_any_pack(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return user.is_superuser or any(m.kind in PACK_READERS for m in _memberships(user))
+
+
+def icss_overseen_by(user) -> QuerySet[ICS]:
+    """ICSs whose own pages (the ICS's view across its places) the user may open: those they
+    administer or run boards for ICS-wide, and those whose ICS-wide unit (where the ICS's own boards
+    sit) they are secretariat of."""
+    if not getattr(user, "is_authenticated", False):
+        return ICS.objects.none()
+    if user.is_superuser:
+        return ICS.objects.all()
+    ics_ids = {m.ics_id for m in _memberships(user) if m.kind in BOARD_RUNNERS and m.ics_id}
+    unit_ids = {m.place_id for m in _memberships(user) if m.kind == AccessKind.SECRETARIAT and m.place_id}
+    units = Place.objects.filter(pk__in=unit_ids, is_system_wide=True).values("ics_id")
+    return ICS.objects.filter(Q(pk__in=ics_ids) | Q(pk__in=units))
+
+
+def may_oversee_an_ics(user) -> bool:
+    """Whether the navigation offers "ICS": `icss_overseen_by` is not empty, from the memberships read."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or any(
+        (m.kind in BOARD_RUNNERS and m.ics_id)
+        or (m.kind == AccessKind.SECRETARIAT and m.place_id and m.place.is_system_wide)
+        for m in _memberships(user)
+    )
