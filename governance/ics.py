@@ -10,20 +10,14 @@ user see (`places_visible_to`), so a secretariat scoped to the ICS-wide unit see
 Every figure is the place pages' own rule, computed where it is written, from rows read for all the
 places at once: a constant number of queries whatever the number of places and roles.
 
-- Committed, pipeline, proposed (`roles.costs.cost_in_year`, `roles.models.stage_of`): the roles
-  running in the year, grouped in the database by place, status, held from, sessions, rate and the
-  first and last day they run in the year; one cost per group, times its count. Rounding stays
-  exact: `cost_in_year` rounds each role to the penny, so n roles of one shape cost n times one.
-- Headroom, over budget, the cap (`roles.selectors.Dashboard`): a `Dashboard` per place built from
-  those sums, so its own properties say it.
-- Sessions a week at the peak (`roles.costs.peak_sessions`): the same groups, as intervals.
-- Roles by status (`Dashboard.by_status`): the same groups.
+- Committed, pipeline, proposed, headroom, the cap, roles by status and the spend by function:
+  `roles.selectors.place_dashboards`, the place dashboard's own figures for many places at once
+  (roles grouped in the database by what their figures depend on; `cost_in_year`, `stage_of`,
+  `peak_sessions` and `split_evenly` applied once a group).
 - Recruitment in flight and time to hire (`recruitment.selectors.HireTimes.breached`): advert rounds
   grouped by place, opening date, outcome and the accepted offer's contract start.
 - What has drifted (`recruitment.drift`'s table, `_drifting`): drifted roles counted by place and kind.
-- Functions coverage (`roles.selectors.split_evenly`, as the dashboard's spend by function shares a
-  role between its functions): the role-function links grouped by place, function, sessions, how
-  many functions the role has and where this one comes among them.
+- Functions coverage: the same dashboards' spend by function.
 - Template adoption (`roles.selectors.compare_with_template`): the template roles, the roles that
   count (six columns) and the omissions.
 """
@@ -36,8 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, DateField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from recruitment import access as recruitment_access
@@ -45,13 +38,12 @@ from recruitment import drift
 from recruitment.models import Contract, Offer
 from recruitment.selectors import HireTimes
 from roles import permissions
-from roles.costs import Cost, FinancialYear, cost_in_year, peak_sessions
+from roles.costs import FinancialYear
 from roles.formatting import person
 from roles.models import (
     ICS,
     AdvertRound,
     Budget,
-    BudgetStage,
     Function,
     Place,
     Role,
@@ -59,17 +51,15 @@ from roles.models import (
     TemplateOmission,
     TemplateRole,
     normalise_title,
-    stage_of,
 )
 from roles.selectors import (
-    COUNTED_STAGES,
     ComparisonRow,
     Dashboard,
     Group,
     TemplateComparison,
     Variation,
     compare_with_template,
-    split_evenly,
+    place_dashboards,
 )
 
 from . import renderers, reports
@@ -121,31 +111,6 @@ def year_choices(budgeted: list[FinancialYear], selected: FinancialYear) -> list
 
 
 # --- Shared reads ---------------------------------------------------------------------------------------------
-
-
-def _running_in(year: FinancialYear, prefix: str = "") -> Q:
-    """Roles running on some day of `year` (the dashboard's filter)."""
-    return Q(**{f"{prefix}start_date__lte": year.end}) & ~Q(**{f"{prefix}end_date__lt": year.start})
-
-
-def _in_stages(stages, prefix: str = "") -> Q:
-    """The roles whose budget stage (`roles.models.stage_of`) is one of `stages`, as a filter: every
-    status (and, on hold, every state it may be held from) is asked of `stage_of` itself."""
-    condition = Q(pk__in=[])
-    for status in RoleStatus.values:
-        if status == RoleStatus.ON_HOLD:
-            for held in ["", *RoleStatus.values]:
-                if stage_of(status, held) in stages:
-                    condition |= Q(**{f"{prefix}status": status, f"{prefix}held_from": held})
-        elif stage_of(status) in stages:
-            condition |= Q(**{f"{prefix}status": status})
-    return condition
-
-
-def _days_in(year: FinancialYear) -> dict:
-    """The first and last day a role runs inside `year`, worked out in the database."""
-    start, end = Value(year.start, output_field=DateField()), Value(year.end, output_field=DateField())
-    return {"first": Greatest("start_date", start), "last": Least(Coalesce("end_date", end), end)}
 
 
 # --- The overview ---------------------------------------------------------------------------------------------
@@ -228,61 +193,6 @@ class Overview:
 def _add(values) -> Decimal | None:
     present = [v for v in values if v is not None]
     return sum(present, Decimal(0)) if present else None
-
-
-def place_dashboards(*, places: list[Place], year: FinancialYear) -> dict[int, Dashboard]:
-    """Each place's dashboard figures for `year` (`roles.selectors.place_dashboard`'s committed,
-    pipeline, proposed, peak sessions and roles by status), in two queries whatever the number of
-    places and roles: the budgets, and the roles grouped by what their cost depends on."""
-    ids = [place.pk for place in places]
-    budgets = {b.place_id: b for b in Budget.objects.filter(place__in=ids, financial_year=year.start_year)}
-    shapes = (
-        Role.objects.filter(place__in=ids)
-        .filter(_running_in(year))
-        .annotate(**_days_in(year))
-        .values("place_id", "status", "held_from", "sessions_per_week", "rate_per_session", "first", "last")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    money: dict[int, dict[str, Cost]] = defaultdict(lambda: defaultdict(Cost.zero))
-    intervals: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    statuses: dict[int, dict[str, Group]] = defaultdict(dict)
-    for shape in shapes:
-        place_id, n, sessions = shape["place_id"], shape["n"], shape["sessions_per_week"]
-        budget = budgets.get(place_id)
-        one = cost_in_year(
-            sessions=sessions,
-            rate_per_session=shape["rate_per_session"],
-            start=shape["first"],
-            end=shape["last"],
-            year=year,
-            on_cost_percent=budget.on_cost_percent if budget else Decimal(0),
-        )
-        stage = stage_of(shape["status"], shape["held_from"])
-        money[place_id][stage] = money[place_id][stage] + Cost(pay=one.pay * n, on_cost=one.on_cost * n, days=0)
-        intervals[place_id][stage].append((sessions * n, shape["first"], shape["last"]))
-        status = RoleStatus(shape["status"])
-        group = statuses[place_id].setdefault(status, Group(label=status.label, key=status.value))
-        group.count += n
-        group.sessions += sessions * n
-        group.cost += one.total * n
-    boards = {}
-    for place in places:
-        spent, runs = money[place.pk], intervals[place.pk]
-        counted = [*runs[BudgetStage.COMMITTED], *runs[BudgetStage.PIPELINE]]
-        boards[place.pk] = Dashboard(
-            place=place,
-            year=year,
-            budget=budgets.get(place.pk),
-            lines=[],
-            committed=spent[BudgetStage.COMMITTED],
-            pipeline=spent[BudgetStage.PIPELINE],
-            proposed=spent[BudgetStage.PROPOSED],
-            sessions_used=peak_sessions(counted, year),
-            sessions_with_proposals=peak_sessions([*counted, *runs[BudgetStage.PROPOSED]], year),
-            by_status=[statuses[place.pk][s] for s in RoleStatus if s in statuses[place.pk]],
-        )
-    return boards
 
 
 def _hire_times(*, opens_on: dt.date, outcome: str, starts_on: dt.date | None, target_days: int, today) -> HireTimes:
@@ -480,45 +390,15 @@ def functions_coverage(*, places: list[Place], year: FinancialYear) -> Functions
     """For each of the ten priority functions, the roles and sessions a week each place gives it in
     `year`: the roles that count (committed or pipeline), a role serving several functions sharing
     its sessions between them as the dashboard's spend by function does (`split_evenly`, the odd
-    hundredth to the first function in order) and counted under each. Three queries: the functions,
-    the role-function links grouped, and the roles with no function grouped."""
-    ids = [p.pk for p in places]
+    hundredth to the first function in order) and counted under each: the dashboards' spend by
+    function (`roles.selectors.place_dashboards`), read for all the places at once, and the functions."""
     functions = list(Function.objects.all())
-    through = Role.functions.through
-    counted = _running_in(year, "role__") & _in_stages(COUNTED_STAGES, "role__")
-    of_role = through.objects.filter(role_id=OuterRef("role_id")).order_by().values("role_id")
-    before = of_role.filter(
-        Q(function__order__lt=OuterRef("function__order"))
-        | Q(function__order=OuterRef("function__order"), function__name__lt=OuterRef("function__name"))
-    )
-    links = (
-        through.objects.filter(role__place__in=ids)
-        .filter(counted)
-        .annotate(
-            of=Subquery(of_role.annotate(c=Count("pk")).values("c")),
-            position=Coalesce(Subquery(before.annotate(c=Count("pk")).values("c")), 0),
-        )
-        .values("role__place_id", "function_id", "role__sessions_per_week", "of", "position")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    cells: dict[tuple[int | None, int], Coverage] = defaultdict(Coverage)
-    for link in links:
-        cell = cells[link["function_id"], link["role__place_id"]]
-        share = split_evenly(link["role__sessions_per_week"], link["of"])[link["position"]]
-        cell.roles += link["n"]
-        cell.sessions += share * link["n"]
-    unassigned = (
-        Role.objects.filter(place__in=ids)
-        .filter(_running_in(year) & _in_stages(COUNTED_STAGES))
-        .filter(functions__isnull=True)
-        .values("place_id")
-        .annotate(n=Count("pk"), sessions=Sum("sessions_per_week"))
-        .order_by()
-    )
-    for group in unassigned:
-        cell = cells[None, group["place_id"]]
-        cell.roles, cell.sessions = group["n"], Decimal(group["sessions"])
+    boards = place_dashboards(places=places, year=year)
+    slugs = {function.slug: function.pk for function in functions}
+    cells: dict[tuple[int | None, int], Coverage] = {}
+    for place in places:
+        for group in boards[place.pk].by_function:
+            cells[slugs.get(group.key), place.pk] = Coverage(group.count, group.sessions)
     rows = []
     for function in [*functions, None]:
         key = function.pk if function else None

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Case, Count, F, OuterRef, Subquery, Sum, Value, When, Window
-from django.db.models.functions import ExtractYear, RowNumber
+from django.db.models import Case, Count, DateField, F, OuterRef, Q, Subquery, Sum, Value, When, Window
+from django.db.models.functions import Coalesce, ExtractYear, Greatest, Least, RowNumber
 from django.utils import timezone
 
 from .costs import FIRST_YEAR, LAST_YEAR, Cost, FinancialYear, cost_in_year, peak_sessions
@@ -202,11 +202,177 @@ class FunctionName:
 
 
 def place_dashboard(*, place: Place, year: FinancialYear) -> Dashboard:
-    """Budget, committed, pipeline, proposed and headroom for a place in one financial year. Three
-    queries whatever the number of roles: the budget, the roles running in the year (as
-    `RoleFigures`), and their functions."""
+    """Budget, committed, pipeline, proposed and headroom for a place in one financial year, with
+    its roles by status, type and function (`place_dashboards`: no role is read one by one, so
+    `lines` is empty; `dashboard_with_lines` gives them)."""
+    return place_dashboards(places=[place], year=year)[place.pk]
+
+
+def running_in(year: FinancialYear, prefix: str = "") -> Q:
+    """Roles running on some day of `year`."""
+    return Q(**{f"{prefix}start_date__lte": year.end}) & ~Q(**{f"{prefix}end_date__lt": year.start})
+
+
+def days_in(year: FinancialYear, prefix: str = "") -> dict:
+    """The first and last day a role runs inside `year`, worked out in the database."""
+    start, end = Value(year.start, output_field=DateField()), Value(year.end, output_field=DateField())
+    return {
+        "first": Greatest(f"{prefix}start_date", start),
+        "last": Least(Coalesce(f"{prefix}end_date", end), end),
+    }
+
+
+def function_positions(prefix: str = "") -> dict:
+    """For a role-function link: how many functions its role serves (`of`) and where this one comes
+    among them in the functions' order (`position`, 0 first), as `split_evenly` shares them."""
+    through = Role.functions.through
+    of_role = through.objects.filter(role_id=OuterRef(f"{prefix}role_id")).order_by().values("role_id")
+    before = of_role.filter(
+        Q(function__order__lt=OuterRef(f"{prefix}function__order"))
+        | Q(
+            function__order=OuterRef(f"{prefix}function__order"), function__name__lt=OuterRef(f"{prefix}function__name")
+        )
+    )
+    return {
+        "of": Subquery(of_role.annotate(c=Count("pk")).values("c")),
+        "position": Coalesce(Subquery(before.annotate(c=Count("pk")).values("c")), 0),
+    }
+
+
+def place_dashboards(*, places, year: FinancialYear) -> dict[int, Dashboard]:
+    """Each place's dashboard for `year`, in three queries whatever the number of places and roles:
+    the budgets; the roles running in the year grouped by what their figures depend on (place,
+    status, held from, type, sessions, rate, the first and last day they run in the year, and how
+    many functions they serve), with each group's count; and their links to functions grouped the
+    same way with where the function comes among the role's. The rules are applied once a group:
+    `cost_in_year` rounds each role to the penny, so n roles of one shape cost n times one;
+    `split_evenly` shares each role between its functions; `peak_sessions` takes a group as one
+    interval of n times the sessions. `lines` is left empty."""
+    ids = [place.pk for place in places]
+    budgets = {b.place_id: b for b in Budget.objects.filter(place__in=ids, financial_year=year.start_year)}
+    on_cost = {place_id: budget.on_cost_percent for place_id, budget in budgets.items()}
+    through = Role.functions.through
+    serves = through.objects.filter(role_id=OuterRef("pk")).order_by().values("role_id")
+    shapes = (
+        Role.objects.filter(place__in=ids)
+        .filter(running_in(year))
+        .annotate(**days_in(year), serves=Coalesce(Subquery(serves.annotate(c=Count("pk")).values("c")), 0))
+        .values(
+            "place_id",
+            "status",
+            "held_from",
+            "role_type",
+            "sessions_per_week",
+            "rate_per_session",
+            "first",
+            "last",
+            "serves",
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    links = (
+        through.objects.filter(role__place__in=ids)
+        .filter(running_in(year, "role__"))
+        .annotate(**days_in(year, "role__"), **function_positions())
+        .values(
+            "role__place_id",
+            "role__status",
+            "role__held_from",
+            "role__sessions_per_week",
+            "role__rate_per_session",
+            "first",
+            "last",
+            "function_id",
+            "function__name",
+            "function__slug",
+            "of",
+            "position",
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    money: dict[int, dict[str, Cost]] = defaultdict(lambda: defaultdict(Cost.zero))
+    intervals: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    statuses: dict[int, dict[str, Group]] = defaultdict(dict)
+    types: dict[int, dict[str, Group]] = defaultdict(dict)
+    functions: dict[int, dict[int | None, Group]] = defaultdict(dict)
+
+    def cost(place_id, sessions, rate, first, last) -> Cost:
+        return cost_in_year(
+            sessions=sessions,
+            rate_per_session=rate,
+            start=first,
+            end=last,
+            year=year,
+            on_cost_percent=on_cost.get(place_id, Decimal(0)),
+        )
+
+    def add(groups: dict, key, label: str, slug: str, n: int, sessions: Decimal, amount: Decimal) -> None:
+        group = groups.setdefault(key, Group(label=label, key=slug))
+        group.count += n
+        group.sessions += sessions
+        group.cost += amount
+
+    for shape in shapes:
+        place_id, n, sessions = shape["place_id"], shape["n"], shape["sessions_per_week"]
+        one = cost(place_id, sessions, shape["rate_per_session"], shape["first"], shape["last"])
+        stage = stage_of(shape["status"], shape["held_from"])
+        money[place_id][stage] = money[place_id][stage] + Cost(pay=one.pay * n, on_cost=one.on_cost * n, days=0)
+        intervals[place_id][stage].append((sessions * n, shape["first"], shape["last"]))
+        status, kind = RoleStatus(shape["status"]), RoleType(shape["role_type"])
+        add(statuses[place_id], status, status.label, status.value, n, sessions * n, one.total * n)
+        if stage != BudgetStage.NONE:
+            add(types[place_id], kind, kind.label, kind.value, n, sessions * n, one.total * n)
+        if stage in COUNTED_STAGES and not shape["serves"]:
+            add(functions[place_id], None, "No function given", "none", n, sessions * n, one.total * n)
+    for link in links:
+        if stage_of(link["role__status"], link["role__held_from"]) not in COUNTED_STAGES:
+            continue
+        place_id, n, sessions, of = link["role__place_id"], link["n"], link["role__sessions_per_week"], link["of"]
+        one = cost(place_id, sessions, link["role__rate_per_session"], link["first"], link["last"])
+        share, session_share = (
+            split_evenly(one.total, of)[link["position"]],
+            split_evenly(sessions, of)[link["position"]],
+        )
+        add(
+            functions[place_id],
+            link["function_id"],
+            link["function__name"],
+            link["function__slug"],
+            n,
+            session_share * n,
+            share * n,
+        )
+    boards = {}
+    for place in places:
+        spent, runs = money[place.pk], intervals[place.pk]
+        counted = [*runs[BudgetStage.COMMITTED], *runs[BudgetStage.PIPELINE]]
+        by_function = functions[place.pk]
+        unassigned = by_function.pop(None, None)
+        boards[place.pk] = Dashboard(
+            place=place,
+            year=year,
+            budget=budgets.get(place.pk),
+            lines=[],
+            committed=spent[BudgetStage.COMMITTED],
+            pipeline=spent[BudgetStage.PIPELINE],
+            proposed=spent[BudgetStage.PROPOSED],
+            sessions_used=peak_sessions(counted, year),
+            sessions_with_proposals=peak_sessions([*counted, *runs[BudgetStage.PROPOSED]], year),
+            by_status=[statuses[place.pk][s] for s in RoleStatus if s in statuses[place.pk]],
+            by_type=[types[place.pk][t] for t in RoleType if t in types[place.pk]],
+            by_function=sorted(by_function.values(), key=lambda g: (-g.cost, g.label))
+            + ([unassigned] if unassigned else []),
+        )
+    return boards
+
+
+def dashboard_with_lines(*, place: Place, year: FinancialYear) -> Dashboard:
+    """`place_dashboard` with a line per role (its cost and stage), for the budget guard, which asks
+    what the place's other roles take: the roles running in the year read as `RoleFigures`."""
     budget = place.budgets.filter(financial_year=year.start_year).first()
-    running = Role.objects.filter(place=place, start_date__lte=year.end).exclude(end_date__lt=year.start)
+    running = Role.objects.filter(place=place).filter(running_in(year))
     roles = [RoleFigures(*values) for values in running.order_by("title", "pk").values_list(*RoleFigures._fields)]
     functions: dict[int, list[FunctionName]] = defaultdict(list)
     links = (
@@ -561,7 +727,7 @@ def budget_check(*, role: Role, stage_after: str) -> BudgetCheck:
         if budget is None:
             unbudgeted.append(year)
             continue
-        board = place_dashboard(place=place, year=year)
+        board = dashboard_with_lines(place=place, year=year)
         mine = next((line for line in board.lines if line.role.pk == role.pk), None)
         counted_before = mine is not None and mine.stage in COUNTED_STAGES
         before = mine.cost.total if counted_before else Decimal("0.00")

@@ -163,3 +163,47 @@ def test_split_evenly_hands_out_the_odd_pennies():
 
     assert split_evenly(Decimal("10.00"), 3) == [Decimal("3.34"), Decimal("3.33"), Decimal("3.33")]
     assert split_evenly(Decimal("1"), 2) == [Decimal("0.50"), Decimal("0.50")]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_dashboard_added_up_by_groups_in_the_database_equals_the_sum_over_each_role(place, seed):
+    """`place_dashboard` groups roles by what their figures depend on; `dashboard_with_lines` (the
+    budget guard's) works role by role. On the same varied roles they must agree to the penny."""
+    import random
+
+    from roles.models import Function, RoleType
+    from roles.selectors import dashboard_with_lines
+
+    rng = random.Random(seed)
+    BudgetFactory(place=place, financial_year=2022, amount=Decimal("500000"), on_cost_percent=Decimal("13.8"))
+    functions = list(Function.objects.all())
+    # Shared dates and figures, so that many roles fall in one group, and some dates of their own.
+    starts = [dt.date(2021, 4, 1), dt.date(2022, 4, 4), dt.date(2022, 10, 1)]
+    for n in range(60):
+        start = rng.choice(starts) if n % 4 else dt.date(2021, 1, 1) + dt.timedelta(days=rng.randrange(900))
+        status = rng.choice(list(RoleStatus))
+        role = RoleFactory(
+            place=place,
+            title=f"Role {n}",
+            status=status,
+            held_from=rng.choice(["", RoleStatus.ADVERTISED, RoleStatus.IN_POST])
+            if status == RoleStatus.ON_HOLD
+            else "",
+            role_type=rng.choice([RoleType.CLINICAL, RoleType.CLINICAL_CARE]),
+            sessions_per_week=Decimal(rng.choice(["1", "1.5", "3.25"])),
+            rate_per_session=Decimal(rng.choice(["16400", "12345.67"])),
+            start_date=start,
+            end_date=rng.choice([None, dt.date(2023, 3, 31), start + dt.timedelta(days=rng.randrange(30, 700))]),
+        )
+        role.functions.set(rng.sample(functions[:4], rng.choice([0, 1, 2, 3])))
+
+    grouped = place_dashboard(place=place, year=FinancialYear(2022))
+    by_role = dashboard_with_lines(place=place, year=FinancialYear(2022))
+
+    assert len(by_role.lines) > 20
+    for figure in ("committed", "pipeline", "proposed", "sessions_used", "sessions_with_proposals", "headroom"):
+        assert getattr(grouped, figure) == getattr(by_role, figure), figure
+    for breakdown in ("by_status", "by_type", "by_function"):
+        assert [(g.label, g.count, g.sessions, g.cost) for g in getattr(grouped, breakdown)] == [
+            (g.label, g.count, g.sessions, g.cost) for g in getattr(by_role, breakdown)
+        ], breakdown

@@ -700,9 +700,9 @@ def build_ics(slug: str, places: int) -> tuple[ICS, object]:
 # Pinned: the session, the user and the memberships; the ICS and its places; then each page's own reads
 # (see governance.ics), and the navigation's (the places menu, "My panels").
 PINNED = {
-    ("ics_overview", "?year=2022"): 12,
+    ("ics_overview", "?year=2022"): 13,
     ("ics_adoption", ""): 10,
-    ("ics_functions", "?year=2022"): 11,
+    ("ics_functions", "?year=2022"): 12,
     ("ics_search", "?q=template&status=in_post"): 11,
     ("ics_compare", "?places={0}-000&places={0}-001"): 10,
 }
