@@ -16,7 +16,7 @@ places at once: a constant number of queries whatever the number of places and r
   `peak_sessions` and `split_evenly` applied once a group).
 - Recruitment in flight and time to hire (`recruitment.selectors.HireTimes.breached`): advert rounds
   grouped by place, opening date, outcome and the accepted offer's contract start.
-- What has drifted (`recruitment.drift`'s table, `_drifting`): drifted roles counted by place and kind.
+- What has drifted (`recruitment.drift.drift_counts_by_place`): drifted roles counted by place and kind.
 - Functions coverage: the same dashboards' spend by function.
 - Template adoption (`roles.selectors.compare_with_template`): the template roles, the roles that
   count (six columns) and the omissions.
@@ -25,7 +25,7 @@ places at once: a constant number of queries whatever the number of places and r
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -36,7 +36,7 @@ from django.utils import timezone
 from recruitment import access as recruitment_access
 from recruitment import drift
 from recruitment.models import Contract, Offer
-from recruitment.selectors import HireTimes
+from recruitment.selectors import HireTimes, days_to_start
 from roles import permissions
 from roles.costs import FinancialYear
 from roles.formatting import person
@@ -198,13 +198,7 @@ def _add(values) -> Decimal | None:
 def _hire_times(*, opens_on: dt.date, outcome: str, starts_on: dt.date | None, target_days: int, today) -> HireTimes:
     """`recruitment.selectors.hire_times`'s figures for a round known by its opening date, outcome and
     confirmed start (no stages): what `HireTimes.breached` needs."""
-    to_start = (starts_on - opens_on).days if starts_on else None
-    if to_start is not None:
-        elapsed = to_start
-    elif outcome == AdvertRound.Outcome.OPEN:
-        elapsed = (today - opens_on).days
-    else:
-        elapsed = None
+    to_start, elapsed = days_to_start(opens_on=opens_on, outcome=outcome, starts_on=starts_on, today=today)
     round_ = AdvertRound(opens_on=opens_on, outcome=outcome)
     return HireTimes(
         round=round_, target_days=target_days, to_acceptance=None, to_start=to_start, elapsed=elapsed, stages=[]
@@ -253,21 +247,9 @@ def place_hiring(*, places: list[Place], year: FinancialYear, ics: ICS, user, to
 
 
 def place_drifts(*, places: list[Place], today: dt.date) -> dict[int, list[tuple[str, int]]]:
-    """What has drifted in each place, counted in the database by place and kind: one query, as
-    `recruitment.drift.drift_counts` counts one set of places (its table's conditions, `_drifting`)."""
-    tally: dict[int, Counter] = defaultdict(Counter)
-    counted = (
-        drift._drifting([p.pk for p in places], today)
-        .order_by()
-        .values_list("place_id", "drift_kind")
-        .annotate(n=Count("pk"))
-    )
-    for place_id, kind, n in counted:
-        tally[place_id][kind] += n
-    return {
-        place.pk: [(label, tally[place.pk][kind]) for kind, label in drift.KINDS.items() if tally[place.pk][kind]]
-        for place in places
-    }
+    """What has drifted in each place (`recruitment.drift.drift_counts_by_place`: one query)."""
+    counts = drift.drift_counts_by_place([p.pk for p in places], today)
+    return {place.pk: counts.get(place.pk, []) for place in places}
 
 
 def overview(*, ics: ICS, places: list[Place], year: FinancialYear, user, today: dt.date | None = None) -> Overview:

@@ -14,6 +14,7 @@ roles: the current round's closing date is a subquery.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Case, CharField, Count, OuterRef, Q, Subquery, Value, When
@@ -102,3 +103,15 @@ def drift_counts(places, today: dt.date) -> list[tuple[str, int]]:
     out), counted in the database: one query, whatever the number of roles."""
     tally = dict(_drifting(places, today).order_by().values_list("drift_kind").annotate(n=Count("pk")))
     return [(label, tally[kind]) for kind, label in KINDS.items() if tally.get(kind)]
+
+
+def drift_counts_by_place(places, today: dt.date) -> dict[int, list[tuple[str, int]]]:
+    """`drift_counts` for each of `places` (ids), in one query: place id -> [(kind's label, how many)]."""
+    tally: dict[int, dict[str, int]] = defaultdict(dict)
+    counted = _drifting(places, today).order_by().values_list("place_id", "drift_kind").annotate(n=Count("pk"))
+    for place_id, kind, n in counted:
+        tally[place_id][kind] = n
+    return {
+        place_id: [(label, kinds[kind]) for kind, label in KINDS.items() if kinds.get(kind)]
+        for place_id, kinds in tally.items()
+    }

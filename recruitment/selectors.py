@@ -170,13 +170,12 @@ def hire_times(round_: AdvertRound, today: dt.date | None = None) -> HireTimes:
         finish = end or (today if round_.outcome == AdvertRound.Outcome.OPEN else None)
         stages.append(Stage(name, start, end, (finish - start).days if finish else None))
     target = round_.role.place.ics.time_to_hire_target_weeks * 7
-    to_start = (contract.starts_on - round_.opens_on).days if contract else None
-    if to_start is not None:
-        elapsed = to_start
-    elif round_.outcome == AdvertRound.Outcome.OPEN:
-        elapsed = (today - round_.opens_on).days
-    else:
-        elapsed = None
+    to_start, elapsed = days_to_start(
+        opens_on=round_.opens_on,
+        outcome=round_.outcome,
+        starts_on=contract.starts_on if contract else None,
+        today=today,
+    )
     return HireTimes(
         round=round_,
         target_days=target,
@@ -185,6 +184,18 @@ def hire_times(round_: AdvertRound, today: dt.date | None = None) -> HireTimes:
         elapsed=elapsed,
         stages=stages,
     )
+
+
+def days_to_start(*, opens_on: dt.date, outcome: str, starts_on: dt.date | None, today: dt.date):
+    """A round's days from its advert opening to the appointee's start (None until a contract says
+    when), and the days it has taken so far: to the start, or to today while the round is open
+    (None for a round closed without a start)."""
+    to_start = (starts_on - opens_on).days if starts_on else None
+    if to_start is not None:
+        return to_start, to_start
+    if outcome == AdvertRound.Outcome.OPEN:
+        return None, (today - opens_on).days
+    return None, None
 
 
 def rounds_with_times(rounds: QuerySet[AdvertRound]) -> QuerySet[AdvertRound]:
