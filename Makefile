@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1:8000
 # The suite runs on every core (pytest-xdist, at most 4 workers); PYTEST_ARGS="-n 0" runs it in one process.
 PYTEST_ARGS ?= -n auto --maxprocesses 4
 
-.PHONY: run test lint format install clean bench
+.PHONY: run test lint format install clean bench load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,14 +46,29 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles var media .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-load db.sqlite3 staticfiles var media .pytest_cache .ruff_cache
 
-## make bench: time the place pages for a place with 1,000 roles, the board and template comparison beside their bare SQL (rolled back afterwards)
+## make bench: every page of the app and the admin, each board pack and the reminder sweep on the national
+## data (`load_scale`, loaded first when missing; PostgreSQL when DATABASE_URL names it), each beside its bare
+## SQL, figures also in var/bench.json; then the synthetic checks (1,000-role board and comparison, 100,000
+## milestones, the ICS-wide pack). Everything the benchmark makes is rolled back.
 bench: $(VENV)/.run-installed
 	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py benchmark --roles 1000 --repeat 5
+	$(BIN)/python manage.py load_scale --if-missing
+	@mkdir -p var
+	$(BIN)/python manage.py benchmark --roles 1000 --repeat 5 --pages yes --json var/bench.json
 	$(BIN)/python manage.py sweep_reminders --bench 100000
 	$(BIN)/python manage.py bench_board_pack --places 6 --roles 50 --repeat 3
+
+.venv-load/.installed: requirements-load.txt
+	$(PYTHON) -m venv .venv-load
+	.venv-load/bin/pip install --quiet -r requirements-load.txt
+	touch $@
+
+## make load: 50 users for 60 s (LOAD_CLIENTS, LOAD_TIME) against gunicorn on PostgreSQL (DATABASE_URL) with the
+## national data; p95 per page printed and in var/load/; fails on any error (scripts/load-test.sh)
+load: $(VENV)/.run-installed .venv-load/.installed
+	bash scripts/load-test.sh
 
 .PHONY: image test-production
 
