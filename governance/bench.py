@@ -171,8 +171,9 @@ def rows_in_scope(url: str, user) -> int:
     return Role.objects.visible_to(user).count()
 
 
-def pages(users, *, place_slug: str, repeat: int, admin_users=()) -> list[Figure]:
-    """Every page each user reaches, timed (the admin's pages as each of `admin_users`)."""
+def pages(users, *, place_slug: str, repeat: int, admin_users=(), report=None) -> list[Figure]:
+    """Every page each user reaches, timed (the admin's pages as each of `admin_users`); `report` is
+    called with each figure as it is taken."""
     figures = []
     for user, admin in [*((u, False) for u in users), *((u, True) for u in admin_users)]:
         client = Client()
@@ -189,6 +190,8 @@ def pages(users, *, place_slug: str, repeat: int, admin_users=()) -> list[Figure
                     kind="page" if is_page else "export",
                 )
             )
+            if report:
+                report(figures[-1])
     return figures
 
 
