@@ -142,6 +142,20 @@ def _reference_data_for_transactional_tests(request):
         importlib.import_module("roles.migrations.0002_reference_data").create(apps, None)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush, put the reference data back at once, so that whatever
+    runs next on this worker (a module's world built before any test fixture, say) finds it, in
+    whatever order the tests are dealt out."""
+    yield
+    if _is_transactional(item):
+        from django.apps import apps
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            importlib.import_module("roles.migrations.0002_reference_data").create(apps, None)
+
+
 @pytest.fixture
 def place(db):
     """Bexley, in an ICS of its own; tests add what they need."""
