@@ -29,7 +29,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -39,7 +38,6 @@ from recruitment.models import Contract, Offer
 from recruitment.selectors import HireTimes, days_to_start
 from roles import permissions
 from roles.costs import FinancialYear
-from roles.formatting import person
 from roles.models import (
     ICS,
     AdvertRound,
@@ -62,8 +60,7 @@ from roles.selectors import (
     place_dashboards,
 )
 
-from . import renderers, reports
-from .models import ExportLog
+from . import packs, renderers, reports
 
 # --- Who sees the ICS pages ---------------------------------------------------------------------------------
 
@@ -623,28 +620,15 @@ def adoption_export(*, ics: ICS, places: list[Place], fmt: str, by, today: dt.da
         raise ValueError(f"“{str(fmt)[:20]}” is not a format: choose xlsx, csv or pdf.")
     as_of = today or timezone.localdate()
     pack = adoption_pack(ics=ics, places=places, as_of=as_of)
-    file = renderers.render(pack, fmt)
-    try:
-        file.seek(0, 2)
-        size = file.tell()
-        file.seek(0)
-        with transaction.atomic():
-            log = ExportLog(
-                by=by,
-                by_name=person(by),
-                what="ics_adoption",
-                place=None,
-                ics=ics,
-                scope_name=f"{ics} – template adoption"[:200],
-                as_of=as_of,
-                format=fmt,
-                via="page",
-                rows=pack.row_count,
-                size_bytes=size,
-            )
-            log.full_clean()
-            log.save()
-    except BaseException:
-        file.close()
-        raise
+    file = packs.rendered_and_logged(
+        pack,
+        fmt,
+        by=by,
+        what="ics_adoption",
+        place=None,
+        ics=ics,
+        scope_name=f"{ics} – template adoption",
+        as_of=as_of,
+        via="page",
+    )
     return adoption_filename(ics, as_of, fmt), file

@@ -76,6 +76,23 @@ def board_pack(*, scope: reports.Scope, as_of: dt.date, fmt: str, by, via: str =
         raise PackNotAllowed(f"You may not export the board pack of {scope.name}.")
     viewer = None if isinstance(by, Operator) else by
     pack = reports.pack_of(scope=scope, as_of=as_of, viewer=viewer)
+    file = rendered_and_logged(
+        pack,
+        fmt,
+        by=by,
+        what="board_pack",
+        place=scope.place,
+        ics=scope.ics if scope.is_ics_wide else None,
+        scope_name=scope.name,
+        as_of=as_of,
+        via=via,
+    )
+    return renderers.filename(pack, fmt), file
+
+
+def rendered_and_logged(pack, fmt: str, *, by, what: str, place, ics, scope_name: str, as_of, via: str):
+    """`pack` drawn in `fmt` into a spooled file at its start, with an `ExportLog` row saying who
+    exported what and how big it was; the file is closed again if the log cannot be written."""
     file = renderers.render(pack, fmt)
     try:
         file.seek(0, 2)
@@ -85,10 +102,10 @@ def board_pack(*, scope: reports.Scope, as_of: dt.date, fmt: str, by, via: str =
             log = ExportLog(
                 by=None if isinstance(by, Operator) else by,
                 by_name=by.name if isinstance(by, Operator) else person(by),
-                what="board_pack",
-                place=scope.place,
-                ics=scope.ics if scope.is_ics_wide else None,
-                scope_name=scope.name[:200],
+                what=what,
+                place=place,
+                ics=ics,
+                scope_name=scope_name[:200],
                 as_of=as_of,
                 format=fmt,
                 via=via,
@@ -100,7 +117,7 @@ def board_pack(*, scope: reports.Scope, as_of: dt.date, fmt: str, by, via: str =
     except BaseException:
         file.close()
         raise
-    return renderers.filename(pack, fmt), file
+    return file
 
 
 def recent_exports(*, places, icss, limit: int = 10):
