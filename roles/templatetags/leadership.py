@@ -144,3 +144,40 @@ def typed(bound_field) -> str:
 def get_item(mapping, key):
     """`mapping[key]` in a template, or None."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag(takes_context=True)
+def choice_inputs(context, field, inline_class="") -> str:
+    """A checkbox or radio field's inputs, written as crispy-bootstrap5's `radio_checkbox_select.html`
+    writes them, but in Python: a place's 1,000 roles in a few milliseconds, not a template each.
+    (templates/bootstrap5/layout/radio_checkbox_select.html calls it.)"""
+    from crispy_forms.templatetags.crispy_forms_filters import optgroups
+    from django.template.loader import render_to_string
+    from django.utils.formats import localize
+
+    escape = html.escape
+    invalid = " is-invalid" if field.errors else ""
+    wrapper = f"form-check{' form-check-inline' if inline_class else ''}"
+    name = escape(field.html_name)
+    groups = list(optgroups(field))
+    parts = []
+    for position, (group, options, _) in enumerate(groups):
+        if group:
+            parts.append(f"<strong>{escape(str(group))}</strong>")
+        for n, option in enumerate(options):
+            attrs = "".join(
+                f" {key}" if value is True else f' {key}="{escape(str(value))}"'
+                for key, value in option["attrs"].items()
+                if value is not False
+            )
+            value = escape(str(localize(option["value"], use_l10n=False)))
+            label = escape(str(option["label"]))
+            errors = ""
+            if field.errors and not inline_class and position == len(groups) - 1 and n == len(options) - 1:
+                errors = render_to_string("bootstrap5/layout/field_errors_block.html", context.flatten())
+            parts.append(
+                f'<div class="{wrapper}"><input type="{option["type"]}" class="form-check-input{invalid}" '
+                f'name="{name}" value="{value}"{attrs}><label for="{escape(str(option["attrs"].get("id", "")))}" '
+                f'class="form-check-label">{label}</label>{errors}</div>'
+            )
+    return mark_safe("\n".join(parts))
