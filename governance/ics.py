@@ -29,13 +29,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from recruitment import access as recruitment_access
 from recruitment import drift
-from recruitment.models import Contract, Offer
-from recruitment.selectors import HireTimes, days_to_start
+from recruitment.selectors import hire_times_of, with_confirmed_start
 from roles import permissions
 from roles.costs import FinancialYear
 from roles.models import (
@@ -192,29 +191,17 @@ def _add(values) -> Decimal | None:
     return sum(present, Decimal(0)) if present else None
 
 
-def _hire_times(*, opens_on: dt.date, outcome: str, starts_on: dt.date | None, target_days: int, today) -> HireTimes:
-    """`recruitment.selectors.hire_times`'s figures for a round known by its opening date, outcome and
-    confirmed start (no stages): what `HireTimes.breached` needs."""
-    to_start, elapsed = days_to_start(opens_on=opens_on, outcome=outcome, starts_on=starts_on, today=today)
-    round_ = AdvertRound(opens_on=opens_on, outcome=outcome)
-    return HireTimes(
-        round=round_, target_days=target_days, to_acceptance=None, to_start=to_start, elapsed=elapsed, stages=[]
-    )
-
-
 def place_hiring(*, places: list[Place], year: FinancialYear, ics: ICS, user, today: dt.date) -> dict[int, Hiring]:
     """Each place's rounds in flight and time to hire, one query: the rounds open now or opened in
     `year`, grouped by place, opening date, outcome and the accepted offer's contract start (a round
     has at most one accepted offer). Rounds whose candidates the user scores anonymously are left
     out, as the place's recruitment page leaves them out."""
-    start = Contract.objects.filter(offer__round=OuterRef("pk"), offer__status=Offer.Status.ACCEPTED).values(
-        "starts_on"
-    )[:1]
     rounds = (
-        AdvertRound.objects.filter(role__place__in=[p.pk for p in places])
-        .filter(Q(outcome=AdvertRound.Outcome.OPEN) | Q(opens_on__gte=year.start, opens_on__lte=year.end))
-        .exclude(pk__in=recruitment_access.anonymous_rounds_for(user).values("pk"))
-        .annotate(starts_on=Subquery(start))
+        with_confirmed_start(
+            AdvertRound.objects.filter(role__place__in=[p.pk for p in places])
+            .filter(Q(outcome=AdvertRound.Outcome.OPEN) | Q(opens_on__gte=year.start, opens_on__lte=year.end))
+            .exclude(pk__in=recruitment_access.anonymous_rounds_for(user).values("pk"))
+        )
         .values("role__place_id", "opens_on", "outcome", "starts_on")
         .annotate(n=Count("pk"))
         .order_by()
@@ -223,7 +210,7 @@ def place_hiring(*, places: list[Place], year: FinancialYear, ics: ICS, user, to
     hiring: dict[int, Hiring] = defaultdict(Hiring)
     for group in rounds:
         found, n = hiring[group["role__place_id"]], group["n"]
-        times = _hire_times(
+        times = hire_times_of(
             opens_on=group["opens_on"],
             outcome=group["outcome"],
             starts_on=group["starts_on"],

@@ -13,12 +13,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from roles.models import AdvertRound, Declaration, Place
 
-from .models import Application, ApplicationStatus, Criterion, Offer, PanelMember, Score
+from .models import Application, ApplicationStatus, Contract, Criterion, Offer, PanelMember, Score
 
 A = ApplicationStatus
 TWO_PLACES = Decimal("0.01")
@@ -196,6 +196,42 @@ def days_to_start(*, opens_on: dt.date, outcome: str, starts_on: dt.date | None,
     if outcome == AdvertRound.Outcome.OPEN:
         return None, (today - opens_on).days
     return None, None
+
+
+def hire_times_of(*, opens_on: dt.date, outcome: str, starts_on: dt.date | None, target_days: int, today) -> HireTimes:
+    """`hire_times`'s figures for a round known by its opening date, outcome and confirmed start (no
+    stages): what `HireTimes.breached` needs, for rounds counted in groups."""
+    to_start, elapsed = days_to_start(opens_on=opens_on, outcome=outcome, starts_on=starts_on, today=today)
+    round_ = AdvertRound(opens_on=opens_on, outcome=outcome)
+    return HireTimes(
+        round=round_, target_days=target_days, to_acceptance=None, to_start=to_start, elapsed=elapsed, stages=[]
+    )
+
+
+def with_confirmed_start(rounds: QuerySet[AdvertRound]) -> QuerySet[AdvertRound]:
+    """`rounds` with `starts_on`: the start its accepted offer's contract confirms (a round has at most
+    one accepted offer), else None."""
+    start = Contract.objects.filter(offer__round=OuterRef("pk"), offer__status=Offer.Status.ACCEPTED).values(
+        "starts_on"
+    )[:1]
+    return rounds.annotate(starts_on=Subquery(start))
+
+
+def over_target(rounds: QuerySet[AdvertRound], *, target_days: int, today: dt.date) -> int:
+    """How many of `rounds` are over the time-to-hire target (`HireTimes.breached`), in one query:
+    the rounds grouped by what the rule reads."""
+    groups = with_confirmed_start(rounds).values("opens_on", "outcome", "starts_on").annotate(n=Count("pk")).order_by()
+    return sum(
+        group["n"]
+        for group in groups
+        if hire_times_of(
+            opens_on=group["opens_on"],
+            outcome=group["outcome"],
+            starts_on=group["starts_on"],
+            target_days=target_days,
+            today=today,
+        ).breached
+    )
 
 
 def rounds_with_times(rounds: QuerySet[AdvertRound]) -> QuerySet[AdvertRound]:

@@ -13,6 +13,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -32,6 +33,7 @@ from .models import Application, ApplicationEvent, ApplicationStatus, Criterion,
 
 A = ApplicationStatus
 S = RoleStatus
+ROUNDS_PER_PAGE = 50
 KANBAN = [
     A.RECEIVED,
     A.SHORTLISTED,
@@ -83,11 +85,17 @@ def _application_for(request, pk, *, act: bool = False) -> Application:
 
 
 def place_rounds(request, place):
+    """The place's advert rounds, newest first, a page at a time, with how many are over the target."""
     place = place_for(request, place)
-    hidden = set(access.anonymous_rounds_for(request.user).values_list("pk", flat=True))
-    rounds = [r for r in selectors.place_rounds(place) if r.pk not in hidden]
     today = timezone.localdate()
-    rows = [(r, selectors.hire_times(r, today)) for r in rounds]
+    target_days = place.ics.time_to_hire_target_weeks * 7
+    rounds = AdvertRound.objects.filter(role__place=place).exclude(
+        pk__in=access.anonymous_rounds_for(request.user).values("pk")
+    )
+    order = ("-opens_on", "role__title", "pk")
+    page = Paginator(rounds.order_by(*order).only("pk"), ROUNDS_PER_PAGE).get_page(request.GET.get("page"))
+    shown = selectors.rounds_with_times(AdvertRound.objects.filter(pk__in=[r.pk for r in page])).order_by(*order)
+    rows = [(r, selectors.hire_times(r, today)) for r in shown]
     return render(
         request,
         "recruitment/place_rounds.html",
@@ -95,8 +103,9 @@ def place_rounds(request, place):
             request,
             place,
             rows=rows,
+            page=page,
             target_weeks=place.ics.time_to_hire_target_weeks,
-            breaches=sum(1 for _, times in rows if times.breached),
+            breaches=selectors.over_target(rounds, target_days=target_days, today=today),
         ),
     )
 
