@@ -17,7 +17,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Count, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, CharField, Count, DateField, F, OuterRef, Q, Subquery, Value, When
 
 from roles.formatting import day
 from roles.models import MOVE_NEEDS, AdvertRound, Role, RoleStatus
@@ -68,12 +68,24 @@ def _drifting(places, today: dt.date):
                 default=None,
                 output_field=CharField(),
             ),
+            drift_since=Case(  # the day each kind of drift began (`Drift.since`)
+                When(drift_kind="past_end", then=F("end_date")),
+                When(drift_kind="not_in_post", then=F("start_date")),
+                When(drift_kind="advert_stale", then=F("current_closes_on")),
+                output_field=DateField(),
+            ),
         )
         .filter(drift_kind__isnull=False)
     )
 
 
-def _drift(role: Role, today: dt.date) -> Drift:
+def drifting_roles(places, today: dt.date):
+    """The drifted roles of `places` (a queryset or a list of places or ids), oldest drift first, as a
+    queryset to count, slice or page (`as_drift` gives each its words)."""
+    return _drifting(places, today).select_related("place__ics").order_by("drift_since", "place__name", "title", "pk")
+
+
+def as_drift(role: Role, today: dt.date) -> Drift:
     """`role`'s drift (`role.drift_kind` from `_drifting`) in words, with the move that resolves it."""
     end, kind = role.end_date, role.drift_kind
     if kind == "past_end" and role.status == S.IN_POST:
@@ -92,10 +104,10 @@ def _drift(role: Role, today: dt.date) -> Drift:
     return Drift(role, kind, problem, closes, S.SHORTLISTING)
 
 
-def drifted(places, today: dt.date) -> list[Drift]:
-    """The drifted roles of `places` (a queryset or a list of places or ids), oldest drift first."""
-    roles = _drifting(places, today).select_related("place__ics").order_by("place__name", "title", "pk")
-    return sorted((_drift(role, today) for role in roles), key=lambda d: (d.since, d.role.place.name, d.role.title))
+def drifted(places, today: dt.date, *, limit: int | None = None) -> list[Drift]:
+    """The drifted roles of `places` (a queryset or a list of places or ids), oldest drift first; only
+    the first `limit` when given."""
+    return [as_drift(role, today) for role in drifting_roles(places, today)[:limit]]
 
 
 def drift_counts(places, today: dt.date) -> list[tuple[str, int]]:

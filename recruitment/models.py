@@ -431,9 +431,21 @@ class Tranche(models.Model):
         return f"{self.place}: {self.name}"
 
 
+class MilestoneManager(models.Manager):
+    def bulk_create(self, objs, *args, **kwargs):
+        """As `Manager.bulk_create`, with each row's `falls_due_on` set as `save` sets it."""
+        objs = list(objs)
+        for milestone in objs:
+            milestone.falls_due_on = milestone.due_on
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Milestone(models.Model):
     """A step of a plan: what, when (a date, a range, a week commencing, or TBC), who owns it, and
-    whether it is done. Late is derived (`is_late`), never stored."""
+    whether it is done. Late is derived (`is_late`), never stored.
+
+    `falls_due_on` keeps `due_on` (the rule is the property's) for the database to count, order and
+    page by; `save` and `bulk_create` set it, so nothing else writes it."""
 
     place = models.ForeignKey("roles.Place", on_delete=models.PROTECT, related_name="milestones")
     tranche = models.ForeignKey(Tranche, on_delete=models.PROTECT, null=True, blank=True, related_name="milestones")
@@ -449,11 +461,17 @@ class Milestone(models.Model):
     roles = models.ManyToManyField("roles.Role", blank=True, related_name="milestones")
     order = models.PositiveSmallIntegerField(default=0)
     version = models.PositiveIntegerField(default=1, editable=False)
+    falls_due_on = models.DateField("falls due on", null=True, blank=True, editable=False)
     history = HistoricalRecords(m2m_fields=[roles])
+
+    objects = MilestoneManager()
 
     class Meta:
         ordering = ["place", "tranche", "order", "starts_on", "pk"]
-        indexes = [models.Index(fields=["done_on", "starts_on"], name="milestone_open_by_date")]
+        indexes = [
+            models.Index(fields=["done_on", "starts_on"], name="milestone_open_by_date"),
+            models.Index(fields=["place", "done_on", "falls_due_on"], name="milestone_place_open_due"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
@@ -463,6 +481,13 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.shown_when})"
+
+    def save(self, *args, **kwargs):
+        self.falls_due_on = self.due_on
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"when_kind", "starts_on", "ends_on"} & set(fields):
+            kwargs["update_fields"] = {*fields, "falls_due_on"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         from django.core.exceptions import ValidationError

@@ -11,11 +11,12 @@ many milestones a plan has.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, Prefetch, Q
+from django.core.paginator import Paginator
+from django.db.models import Max, Q
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,6 +40,12 @@ from .plan_forms import DoneForm, MilestoneForm, TrancheStartForm
 from .timeline import status_label, status_of, timeline_svg
 
 PANEL_ROWS = 5  # rows of each list the dashboard's panel shows before "and N more"
+PLACE_DUE_ROWS = 10  # rows of each list the place's plans page shows, with a link to the rest
+DUE_ROWS = 25  # rows of each list a "What's due" page shows, with a link to the rest
+DUE_PAGE_ROWS = 100  # rows a page of one whole list shows (`?list=`)
+DRIFTED = "drifted"  # the key of the list of drifted roles, beside `plans.DUE_LISTS`
+TRANCHES_PER_PAGE = 25
+SINGLES_PER_PAGE = 50
 
 
 # --- Access ----------------------------------------------------------------------------------------------
@@ -89,46 +96,6 @@ def _rows(milestones: list[Milestone], today: dt.date, tranche_roles: set[int] |
     return rows
 
 
-@dataclass
-class PlanSummary:
-    """A tranche on the place's plans page: its progress, what is late and what comes next."""
-
-    tranche: Tranche
-    milestones: list[Milestone]
-    today: dt.date
-    roles: list = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return len(self.milestones)
-
-    @property
-    def done(self) -> int:
-        return sum(1 for m in self.milestones if m.is_done)
-
-    @property
-    def late(self) -> int:
-        return sum(1 for m in self.milestones if m.is_late(self.today))
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
-
-    @property
-    def next(self) -> Milestone | None:
-        open_dated = [m for m in self.milestones if not m.is_done and m.due_on]
-        return min(open_dated, key=lambda m: (m.due_on, m.order, m.pk), default=None)
-
-    @property
-    def dates(self) -> str:
-        dated = [m for m in self.milestones if m.starts_on]
-        if not dated:
-            return "No dates yet"
-        first = min(m.starts_on for m in dated)
-        last = max(m.ends_on or m.due_on for m in dated)
-        return f"{day(first)} to {day(last)}"
-
-
 def _ordered(queryset):
     return queryset.select_related("owner").prefetch_related("roles").order_by("order", "starts_on", "pk")
 
@@ -138,32 +105,33 @@ def _drift_rows(user, drifts: list[drift.Drift]) -> list[tuple[drift.Drift, bool
     return [(d, permissions.may_move(user, d.role.place, d.to)) for d in drifts]
 
 
+def _page(request, rows, per_page: int, name: str = "page"):
+    """The page of `rows` that `?<name>=` asks for (the first, or the last when past the end)."""
+    return Paginator(rows, per_page).get_page(request.GET.get(name))
+
+
 def _render_place(request, place: Place, *, form: TrancheStartForm | None = None, status: int = 200):
     today = timezone.localdate()
     may_plan = plans.may_plan(request.user, place)
-    tranches = (
-        Tranche.objects.filter(place=place)
-        .prefetch_related(
-            Prefetch("milestones", queryset=Milestone.objects.order_by("order", "starts_on", "pk")),
-            Prefetch("roles", to_attr="role_list"),
-        )
-        .order_by("-created_at", "-pk")
+    tranches = _page(request, Tranche.objects.filter(place=place).order_by("-created_at", "-pk"), TRANCHES_PER_PAGE)
+    singles = _page(
+        request, _ordered(Milestone.objects.filter(place=place, tranche__isnull=True)), SINGLES_PER_PAGE, "singles"
     )
-    summaries = [PlanSummary(t, list(t.milestones.all()), today, t.role_list) for t in tranches]
-    single = list(_ordered(Milestone.objects.filter(place=place, tranche__isnull=True)))
+    single = list(singles)
     svg = ""
     if single:
         svg = mark_safe(timeline_svg(single, today, title=f"{place.name}: single milestones", ident="timeline-single"))
-    due = plans.due(Milestone.objects.filter(place=place), today)
     context = {
         "place": place,
         "today": today,
         "may_plan": may_plan,
-        "summaries": summaries,
+        "tranches": tranches,
+        "summaries": plans.summaries(tranches.object_list, today),
+        "singles": singles,
         "single_rows": _rows(single, today),
         "single_svg": svg,
-        "due": due,
-        "drifts": _drift_rows(request.user, drift.drifted([place.pk], today)),
+        **_due_lists(request, Milestone.objects.filter(place=place), [place.pk], today, PLACE_DUE_ROWS),
+        "due_url": reverse("recruitment:place_due", args=[place.slug]),
         "form": (form or TrancheStartForm(place=place)) if may_plan else None,
         "planning": {place.pk} if may_plan else set(),
     }
@@ -183,7 +151,7 @@ def _render_detail(request, place: Place, tranche: Tranche, *, status: int = 200
         "svg": mark_safe(svg),
         "rows": _rows(milestones, today, {r.pk for r in tranche_roles}),
         "tranche_roles": tranche_roles,
-        "summary": PlanSummary(tranche, milestones, today),
+        "summary": plans.summaries([tranche], today)[0],
     }
     return render(request, "recruitment/plan_detail.html", context, status=status)
 
@@ -348,46 +316,80 @@ def milestone_done(request, pk):
 # --- What's due ------------------------------------------------------------------------------------------------
 
 
+def _due_lists(request, milestones, drift_places, today: dt.date, rows: int) -> dict:
+    """The context of the lists of what is due and of drifted roles, each its first `rows` and its count."""
+    drift_count = sum(n for _, n in drift.drift_counts(drift_places, today))
+    return {
+        "due": plans.due(milestones, today, limit=rows),
+        "drifts": _drift_rows(request.user, drift.drifted(drift_places, today, limit=rows)),
+        "drift_count": drift_count,
+    }
+
+
+def _render_due(request, *, milestones, drift_places, planning, show_place, place=None):
+    """A "What's due" page: every list's first rows with links to the rest, or one whole list a page at
+    a time (`?list=<key>&page=<n>`)."""
+    today = timezone.localdate()
+    shown = request.GET.get("list", "")
+    context = {"today": today, "planning": planning, "show_place": show_place, "place": place, "due_url": request.path}
+    if not shown:
+        context.update(_due_lists(request, milestones, drift_places, today, DUE_ROWS))
+        return render(request, "recruitment/due.html", context)
+    if shown == DRIFTED:
+        page = _page(request, drift.drifting_roles(drift_places, today), DUE_PAGE_ROWS)
+        drifts = [drift.as_drift(role, today) for role in page]
+        context.update(heading="Drifted roles", page=page, drifts=_drift_rows(request.user, drifts))
+    elif shown in plans.DUE_LISTS:
+        page = _page(request, plans.open_due(milestones, today).filter(due_list=shown), DUE_PAGE_ROWS)
+        due_list = plans.DueList(shown, list(page), page.paginator.count)
+        context.update(heading=due_list.heading, page=page, due_list=due_list)
+    else:
+        lists = ", ".join([*plans.DUE_LISTS, DRIFTED])
+        return bad_request(request, f"There is no list “{shown[:40]}” of what's due: ask for one of {lists}.")
+    context["list_key"] = shown
+    return render(request, "recruitment/due_one.html", context)
+
+
 def my_due(request):
     """The user's own milestones, and the unowned ones of the places whose plans they keep: overdue,
     due this week and coming up; and the roles of their places that have drifted."""
-    today = timezone.localdate()
     user = request.user
     visible = list(permissions.places_visible_to(user).select_related("ics").order_by("name"))
     planning = {p.pk for p in visible if plans.may_plan(user, p)}
     mine = Milestone.objects.filter(place__in=[p.pk for p in visible]).filter(
         Q(owner=user) | Q(owner__isnull=True, place__in=planning)
     )
-    context = {
-        "today": today,
-        "due": plans.due(mine, today),
-        "drifts": _drift_rows(user, drift.drifted([p.pk for p in visible], today)),
-        "planning": planning,
-        "show_place": len(visible) > 1,
-    }
-    return render(request, "recruitment/due.html", context)
+    return _render_due(
+        request, milestones=mine, drift_places=[p.pk for p in visible], planning=planning, show_place=len(visible) > 1
+    )
+
+
+def place_due(request, place):
+    """Every open milestone of the place's plans, whoever owns it, and its drifted roles."""
+    place = place_for(request, place)
+    planning = {place.pk} if plans.may_plan(request.user, place) else set()
+    return _render_due(
+        request,
+        milestones=Milestone.objects.filter(place=place),
+        drift_places=[place.pk],
+        planning=planning,
+        show_place=False,
+        place=place,
+    )
 
 
 @dashboard_section
 def due_panel(request, place, year) -> str:
     """On the place's dashboard: what is due in its plans and how many roles have drifted, briefly,
-    with links to the full lists on its plans page."""
+    with links to the full lists."""
     today = timezone.localdate()
-    due = plans.due(Milestone.objects.filter(place=place), today)
+    due = plans.due(Milestone.objects.filter(place=place), today, limit=PANEL_ROWS)
     drift_counts = drift.drift_counts([place.pk], today)
     may_plan = plans.may_plan(request.user, place)
-    lists = [
-        ("Overdue", "panel-overdue", due.overdue),
-        ("Due this week", "panel-this-week", due.this_week),
-        ("Coming up", "panel-coming-up", due.coming_up),
-    ]
     context = {
         "place": place,
         "today": today,
-        "lists": [
-            (heading, ident, rows[:PANEL_ROWS], len(rows), max(len(rows) - PANEL_ROWS, 0))
-            for heading, ident, rows in lists
-        ],
+        "due": due,
         "drift_counts": drift_counts,
         "drift_total": sum(n for _, n in drift_counts),
         "planning": {place.pk} if may_plan else set(),
@@ -401,6 +403,7 @@ def due_panel(request, place, year) -> str:
 urlpatterns = [
     path("places/<slug:place>/plans/", place_plans, name="place_plans"),
     path("places/<slug:place>/plans/<int:pk>/", plan_detail, name="plan_detail"),
+    path("places/<slug:place>/due/", place_due, name="place_due"),
     path("milestones/new/", milestone_new, name="milestone_new"),
     path("milestones/<int:pk>/edit/", milestone_edit, name="milestone_edit"),
     path("milestones/<int:pk>/done/", milestone_done, name="milestone_done"),

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import models, transaction
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from roles import permissions
+from roles.formatting import day
 from roles.models import Place
 from roles.services import ChangeRefused, MoveNotAllowed
 
@@ -218,33 +220,168 @@ def tranche_start(*, place: Place, name: str, template: PlanTemplate, starts_on:
 # --- Reads ---------------------------------------------------------------------------------------------------
 
 
+DUE_LISTS = {"overdue": "Overdue", "this-week": "Due this week", "coming-up": "Coming up"}
+HORIZON_DAYS = 28  # "coming up" reaches this far ahead
+
+
+@dataclass
+class DueList:
+    """One list of what is due: its first rows (all of them when not limited) and how many it has."""
+
+    key: str  # a key of DUE_LISTS
+    rows: list[Milestone]
+    count: int
+
+    @property
+    def heading(self) -> str:
+        return DUE_LISTS[self.key]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.rows)
+
+
 @dataclass
 class Due:
     """What is due for someone or somewhere, as of `today`."""
 
     today: dt.date
-    overdue: list[Milestone]
-    this_week: list[Milestone]
-    coming_up: list[Milestone]
+    lists: list[DueList]
+
+    def _rows(self, key: str) -> list[Milestone]:
+        return next(due_list.rows for due_list in self.lists if due_list.key == key)
+
+    @property
+    def overdue(self) -> list[Milestone]:
+        return self._rows("overdue")
+
+    @property
+    def this_week(self) -> list[Milestone]:
+        return self._rows("this-week")
+
+    @property
+    def coming_up(self) -> list[Milestone]:
+        return self._rows("coming-up")
+
+    @property
+    def count(self) -> int:
+        return sum(due_list.count for due_list in self.lists)
 
 
-def due(milestones: QuerySet[Milestone], today: dt.date | None = None, *, horizon_days: int = 28) -> Due:
-    """Open milestones split into overdue, due within 7 days, and coming up within `horizon_days`,
-    in one query (TBC ones are never due)."""
-    today = today or timezone.localdate()
-    rows = list(
+def open_due(milestones: QuerySet[Milestone], today: dt.date, horizon_days: int = HORIZON_DAYS) -> QuerySet:
+    """The open milestones that fall due by the horizon or have started, each with `due_list`: overdue
+    (fell due before today), this-week (falls due within 7 days, or has started) or coming-up (starts
+    within `horizon_days`); oldest first. TBC ones are never due."""
+    return (
         milestones.filter(
-            done_on__isnull=True, starts_on__isnull=False, starts_on__lte=today + dt.timedelta(days=horizon_days)
+            done_on__isnull=True,
+            falls_due_on__isnull=False,
+            starts_on__lte=today + dt.timedelta(days=horizon_days),
+        )
+        .annotate(
+            due_list=models.Case(
+                models.When(falls_due_on__lt=today, then=Value("overdue")),
+                models.When(
+                    Q(falls_due_on__lte=today + dt.timedelta(days=7)) | Q(starts_on__lte=today),
+                    then=Value("this-week"),
+                ),
+                default=Value("coming-up"),
+                output_field=models.CharField(),
+            )
         )
         .select_related("place", "tranche", "owner")
         .order_by("starts_on", "pk")
     )
-    overdue, this_week, coming = [], [], []
+
+
+def due(
+    milestones: QuerySet[Milestone], today: dt.date | None = None, *, horizon_days: int = HORIZON_DAYS, limit=None
+) -> Due:
+    """`open_due` split into its three lists, each with its count and its first `limit` rows (every row
+    when `limit` is None), in one query however many milestones are due."""
+    today = today or timezone.localdate()
+    rows = open_due(milestones, today, horizon_days)
+    if limit is not None:
+        in_list = {"partition_by": [F("due_list")]}
+        rows = rows.annotate(
+            list_count=Window(Count("pk"), **in_list),
+            position=Window(RowNumber(), order_by=[F("starts_on").asc(), F("pk").asc()], **in_list),
+        ).filter(position__lte=limit)
+    grouped: dict[str, list[Milestone]] = {key: [] for key in DUE_LISTS}
     for row in rows:
-        if row.due_on < today:
-            overdue.append(row)
-        elif row.due_on <= today + dt.timedelta(days=7) or row.starts_on <= today:
-            this_week.append(row)
-        else:  # starts within the horizon (the query's condition), though a week or range may end after it
-            coming.append(row)
-    return Due(today=today, overdue=overdue, this_week=this_week, coming_up=coming)
+        grouped[row.due_list].append(row)
+    return Due(
+        today=today,
+        lists=[
+            DueList(key, found, found[0].list_count if limit is not None and found else len(found))
+            for key, found in grouped.items()
+        ],
+    )
+
+
+@dataclass
+class PlanSummary:
+    """A tranche's progress, counted in the database (`summaries`): what is done and late, the days its
+    dated milestones span, and the open milestone that falls due next."""
+
+    tranche: Tranche
+    total: int
+    done: int
+    late: int
+    first: dt.date | None
+    last: dt.date | None
+    role_count: int
+    next: Milestone | None = None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def dates(self) -> str:
+        if self.first is None:
+            return "No dates yet"
+        return f"{day(self.first)} to {day(self.last)}"
+
+
+def with_progress(tranches: QuerySet[Tranche], today: dt.date) -> QuerySet[Tranche]:
+    """`tranches` with their milestones counted: `total`, `done_count`, `late_count` (open and fallen due
+    before `today`), `first_day` and `last_day` (a range's last day, else the day it falls due), and
+    `role_count`."""
+    roles = (
+        Tranche.roles.through.objects.filter(tranche=OuterRef("pk"))
+        .order_by()
+        .values("tranche")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return tranches.annotate(
+        total=Count("milestones"),
+        done_count=Count("milestones", filter=Q(milestones__done_on__isnull=False)),
+        late_count=Count("milestones", filter=Q(milestones__done_on__isnull=True, milestones__falls_due_on__lt=today)),
+        first_day=Min("milestones__starts_on"),
+        last_day=Max(Coalesce("milestones__ends_on", "milestones__falls_due_on")),
+        role_count=Coalesce(Subquery(roles), 0),
+    )
+
+
+def summaries(tranches, today: dt.date) -> list[PlanSummary]:
+    """A `PlanSummary` for each of `tranches` (a page of them), in their order, in two queries however
+    many milestones they hold: the counts, then each tranche's next milestone."""
+    order = [t.pk for t in tranches]
+    counted = {t.pk: t for t in with_progress(Tranche.objects.filter(pk__in=order).order_by(), today)}
+    shown = [counted[pk] for pk in order]
+    upcoming = (
+        Milestone.objects.filter(tranche__in=[t.pk for t in shown], done_on__isnull=True, falls_due_on__isnull=False)
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("tranche_id")], order_by=[F("falls_due_on"), F("order"), F("pk")]
+            )
+        )
+        .filter(position=1)
+    )
+    next_of = {m.tranche_id: m for m in upcoming}
+    return [
+        PlanSummary(t, t.total, t.done_count, t.late_count, t.first_day, t.last_day, t.role_count, next_of.get(t.pk))
+        for t in shown
+    ]

@@ -778,8 +778,8 @@ def test_the_dashboard_shows_whats_due_with_one_click_to_mark_done(client, place
 # --- Queries: constant in the number of milestones -------------------------------------------------------------
 
 
-def plan_with(place, team, count: int) -> Tranche:
-    tranche = Tranche.objects.create(place=place, name=f"Plan of {count}")
+def plan_with(place, team, count: int, name: str = "") -> Tranche:
+    tranche = Tranche.objects.create(place=place, name=name or f"Plan of {count}")
     roles = [RoleFactory(place=place) for _ in range(2)]
     tranche.roles.set(roles)
     for n in range(count):
