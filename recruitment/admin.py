@@ -284,17 +284,25 @@ class OwnRowsInline(admin.TabularInline):
     def may_edit(self, request, obj) -> bool:
         raise NotImplementedError
 
+    def _may_edit(self, request, obj) -> bool:
+        """`may_edit`, asked once a request: the page asks it for every row the inline draws."""
+        asked = request.__dict__.setdefault("_inline_may_edit", {})
+        key = (type(self), None if obj is None else (type(obj), obj.pk))
+        if key not in asked:
+            asked[key] = self.may_edit(request, obj)
+        return asked[key]
+
     def has_view_permission(self, request, obj=None):
         return permissions.may_use_admin(request.user)
 
     def has_add_permission(self, request, obj=None):
-        return self.may_edit(request, obj)
+        return self._may_edit(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return self.may_edit(request, obj)
+        return self._may_edit(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self.may_edit(request, obj)
+        return self._may_edit(request, obj)
 
 
 class RoundRowsInline(OwnRowsInline):

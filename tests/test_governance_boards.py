@@ -536,6 +536,35 @@ def test_ics_administrators_set_up_their_boards_in_the_admin_and_hr_recruiters_s
     assert "governance" not in index.lower()
 
 
+def _admin_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_admin_board_page_and_decision_list_read_the_same_queries_for_few_or_many_rows(boards):
+    client = _client(boards.users["ics_admin"])
+    change = reverse("admin:governance_board_change", args=[boards.board.pk])
+    decisions = reverse("admin:governance_decision_changelist")
+    _meetings(boards, 1)
+    few = _admin_queries(client, change), _admin_queries(client, decisions)
+
+    for n in range(12):
+        organisation = Organisation.objects.create(board=boards.board, name=f"Organisation {n}", order=20 + n)
+        BoardMember.objects.create(
+            board=boards.board, person=Person.objects.create(name=f"Member {n}"), organisation=organisation
+        )
+    _meetings(boards, 12)
+
+    assert (_admin_queries(client, change), _admin_queries(client, decisions)) == few
+    page = client.get(change).content.decode()
+    assert "Member 11" in page  # the name beside each person's id, read in one query
+    assert page.count('<option value="') >= 12 * 13  # each row offers the board's own organisations
+
+
 def test_meetings_and_decisions_are_read_only_in_the_admin_and_part_2_is_private_there(boards):
     client = _client(boards.users["ics_admin"])
     assert client.get(reverse("admin:governance_meeting_change", args=[boards.public.pk])).status_code == 200
