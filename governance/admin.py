@@ -21,8 +21,8 @@ from django.utils.text import Truncator
 from recruitment.admin import OwnRowsInline
 from roles import permissions
 from roles.admin import ReadOnlyAdmin, ScopedAdmin
-from roles.forms import IdChoiceField
-from roles.models import Person
+from roles.forms import ROLE_CHOICE_FIELDS, IdChoiceField
+from roles.models import Budget, Person, Role
 
 from . import access
 from .models import Board, BoardMember, Decision, ExportLog, Meeting, Organisation, Vote
@@ -87,9 +87,7 @@ class BoardMemberInline(BoardRowsInline):
             field.choices = list(field.choices)  # read once, not once a row (every row's copy shares them)
             return field
         if db_field.name == "person" and board is not None:
-            people = functools.cache(
-                lambda: {str(p.pk): p for p in Person.objects.filter(board_seats__board=board)}
-            )
+            people = functools.cache(lambda: {str(p.pk): p for p in Person.objects.filter(board_seats__board=board)})
             kwargs["widget"] = PeopleRawIdWidget(db_field.remote_field, self.admin_site, people)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -161,7 +159,18 @@ class DecisionAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "outcome", "by_vote", "inquorate")
     list_filter = ("outcome", "by_vote", "inquorate")
     list_select_related = ("item__meeting__board",)  # what each row's title reads
+    raw_id_fields = ("item",)  # a past version's form names its item, rather than offer every item there is
     inlines = [VoteInline]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        """A past version's roles and budgets (its history page shows them as a form): chosen among
+        the user's places only, each read with what its name needs."""
+        places = permissions.admin_places(request.user, change=False)
+        if db_field.name == "roles":
+            kwargs["queryset"] = Role.objects.filter(place__in=places).only(*ROLE_CHOICE_FIELDS)
+        elif db_field.name == "budgets":
+            kwargs["queryset"] = Budget.objects.filter(place__in=places).select_related("place")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         readable = Meeting.objects.filter(access.readable_meetings_filter(request.user))

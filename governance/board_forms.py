@@ -12,7 +12,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from roles.forms import IdChoiceField, IdMultipleChoiceField, UKDateField, date_field
+from roles.forms import ROLE_CHOICE_FIELDS, IdChoiceField, IdMultipleChoiceField, UKDateField, date_field
 from roles.models import Budget, Declaration, Place, Role, plausible_date
 
 from .models import AgendaItem, Attendance, Board, BoardMember, Decision, Meeting, Paper, Vote
@@ -192,7 +192,7 @@ class DecisionForm(forms.Form):
         if board.place.is_system_wide:
             scope = Place.objects.filter(ics_id=board.place.ics_id)
         self.fields["roles"] = IdMultipleChoiceField(
-            queryset=Role.objects.filter(place__in=scope).order_by("title", "pk"),
+            queryset=Role.objects.filter(place__in=scope).only(*ROLE_CHOICE_FIELDS).order_by("title", "pk"),
             required=False,
             label="Roles it authorises",
             widget=forms.CheckboxSelectMultiple,

@@ -250,8 +250,9 @@ def point_delete(*, point: FeedbackPoint, by) -> None:
 
 def _points() -> QuerySet[FeedbackPoint]:
     return FeedbackPoint.objects.order_by("order", "pk").prefetch_related(
-        Prefetch("roles", queryset=Role.objects.select_related("place").order_by("title", "pk")),
-        Prefetch("template_roles", queryset=TemplateRole.objects.order_by("order", "title", "pk")),
+        # Only what the log shows of each: a place's points may link hundreds of roles.
+        Prefetch("roles", queryset=Role.objects.only("pk", "title", "place").order_by("title", "pk")),
+        Prefetch("template_roles", queryset=TemplateRole.objects.only("pk", "title").order_by("order", "title", "pk")),
     )
 
 

@@ -13,7 +13,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 
-from roles.forms import IdMultipleChoiceField, UKDateField, version_field
+from roles.forms import ROLE_CHOICE_FIELDS, IdMultipleChoiceField, UKDateField, version_field
 from roles.models import Place, TemplateRole, plausible_date
 
 from .engagement import point_problems, version_of
@@ -96,7 +96,7 @@ class PointForm(forms.Form):
         self.place, self.point = place, point
         self.fields["action"].widget = forms.RadioSelect(choices=FeedbackPoint.Action.choices)
         self.fields["roles"] = IdMultipleChoiceField(
-            queryset=place.roles.order_by("title", "pk"),
+            queryset=place.roles.only(*ROLE_CHOICE_FIELDS).order_by("title", "pk"),
             required=False,
             label="Roles it shaped",
             widget=forms.CheckboxSelectMultiple,

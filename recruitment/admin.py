@@ -1097,6 +1097,9 @@ class MilestoneInline(ReadOnlyInline):
     fields = readonly_fields = ("title", "when_display", "owner", "done_on")
     ordering = ("order", "starts_on", "pk")
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("owner")  # each row shows its owner
+
     @admin.display(description="when")
     def when_display(self, obj):
         return obj.shown_when

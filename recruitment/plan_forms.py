@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from roles.formatting import day, person
-from roles.forms import IdChoiceField, IdMultipleChoiceField, UKDateField, date_field, version_field
+from roles.forms import ROLE_CHOICE_FIELDS, IdChoiceField, IdMultipleChoiceField, UKDateField, date_field, version_field
 from roles.models import Place, plausible_date
 
 from .models import Milestone, PlanTemplate, When, when_problems
@@ -29,7 +29,7 @@ class OwnerField(IdChoiceField):
 
 def _roles_field(place: Place, label: str) -> IdMultipleChoiceField:
     return IdMultipleChoiceField(
-        queryset=place.roles.order_by("title", "pk"),
+        queryset=place.roles.only(*ROLE_CHOICE_FIELDS).order_by("title", "pk"),
         required=False,
         label=label,
         widget=forms.CheckboxSelectMultiple,

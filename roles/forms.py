@@ -71,6 +71,11 @@ class IdChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+# What a checklist of roles reads of each: its label, and what the services check (its place). A place
+# may have 1,000 roles; whole rows would be read and built for a box and a title each.
+ROLE_CHOICE_FIELDS = ("pk", "title", "place")
+
+
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
     """A choice of several rows whose ids, however they are forged, never break the lookup."""
 

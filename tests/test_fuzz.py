@@ -36,7 +36,7 @@ read from its pages are built once per test. Each example, and each reading of a
 savepoint that is rolled back, so every example starts from the same rows: those are fingerprinted
 once, and compared with the rows after each request.
 
-Examples per test: 300 or more under CI (`CI=true`: the "ci" profile, derandomized so a failure
+Examples per test: 100 or more under CI (`CI=true`: the "ci" profile, derandomized so a failure
 reproduces, no example database), 60 otherwise (the "dev" profile; failures are kept in
 `.hypothesis/` and tried first next time). `FUZZ_EXAMPLES=n` sets the number (under CI it can only
 raise it) and `FUZZ_PROFILE=ci` runs the CI profile outside CI, e.g. to time it on SQLite.
@@ -87,7 +87,7 @@ from tests.helpers import form_body, fuzz
 
 # --- How many examples ---------------------------------------------------------------------------
 
-# The profiles ("ci": 300 or more, derandomized; "dev": 60) are registered in tests/conftest.py.
+# The profiles ("ci": 100 or more, derandomized; "dev": 60) are registered in tests/conftest.py.
 # The world is a function-scoped fixture shared by a test's examples: each example rolls back.
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,7 @@ MISSING = _Missing()  # a field left out of the body altogether
 # --- Hostile values --------------------------------------------------------------------------------
 # Each kind comes as extremes (values that parse but sit far past an edge: they get past the form to
 # the code behind it), edges (just inside and just outside a limit) and junk (values that do not
-# parse), weighted so that 300 examples reach the extremes of every field often.
+# parse), weighted so that 100 examples reach the extremes of every field often.
 
 
 def weighted(*choices: tuple[int, st.SearchStrategy]) -> st.SearchStrategy:

@@ -5,7 +5,7 @@ The machinery is tests/test_fuzz.py's, imported rather than copied: its hostile 
 and `fuzzed` (a body a person would send, with a drawn subset of its fields given hostile values),
 its `Fuzzer` (forms read from the pages a browser would load, each example in a savepoint rolled
 back, every row of the project's tables fingerprinted and compared after each request, and the
-pages showing a change loaded after a success), and its profiles: 300 examples per test under CI
+pages showing a change loaded after a success), and its profiles: 100 examples per test under CI
 (`CI=true` or `FUZZ_PROFILE=ci`), 60 otherwise, `FUZZ_EXAMPLES=n` for more.
 
 The world is `Rounds` (tests/test_access_recruitment.py), Bexley's recruitment run through the

@@ -560,6 +560,10 @@ def test_the_admin_board_page_and_decision_list_read_the_same_queries_for_few_or
     _meetings(boards, 12)
 
     assert (_admin_queries(client, change), _admin_queries(client, decisions)) == few
+    decision = Decision.objects.filter(item__meeting__board=boards.board).first()
+    version = decision.history.first()
+    past = reverse("admin:governance_decision_simple_history", args=[decision.pk, version.history_id])
+    assert _admin_queries(client, past) <= 20  # its item by id, its roles and budgets read with their names
     page = client.get(change).content.decode()
     assert "Member 11" in page  # the name beside each person's id, read in one query
     assert page.count('<option value="') >= 12 * 13  # each row offers the board's own organisations

@@ -407,3 +407,42 @@ class TestTheTinySet:
         for url in urls:
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
+
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "roles:dashboard",
+            "roles:role_list",
+            "roles:board",
+            "roles:template_comparison",
+            "recruitment:place_rounds",
+            "recruitment:place_plans",
+            "recruitment:place_due",
+            "governance:place_boards",
+            "governance:engagement",
+        ],
+    )
+    def test_a_small_place_and_the_big_place_read_the_same_number_of_queries(self, client, name):
+        """Query counts at the national set's shape: the big place's page and a smaller place's, as the
+        ICS administrator of both."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client.force_login(user(scale.USERNAMES["ics_admin"]))
+        big = Place.objects.get(slug=scale.BIG_PLACE_SLUG)
+        small = (
+            Place.objects.filter(ics=big.ics, is_system_wide=False)
+            .exclude(pk=big.pk)
+            .annotate(n=Count("roles"))
+            .filter(n__gt=0)
+            .order_by("n")
+            .first()
+        )
+        assert small is not None and small.roles.count() < big.roles.count()
+        counts = []
+        for place in (small, big):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(reverse(name, args=[place.slug]))
+            assert response.status_code == 200
+            counts.append(len(queries))
+        assert counts[0] == counts[1], counts

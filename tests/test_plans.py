@@ -867,6 +867,17 @@ def step_rows(*steps) -> dict:
     return body
 
 
+def test_the_admin_tranche_page_reads_the_same_queries_for_5_or_40_owned_milestones(client, place, team, users):
+    small, large = plan_with(place, team, 5, "Small"), plan_with(place, team, 40, "Large")
+    client.force_login(users["ics admin"])
+
+    def change(tranche):
+        return reverse("admin:recruitment_tranche_change", args=[tranche.pk])
+
+    client.get(change(small))  # caches a first request fills (content types)
+    assert count_queries(client, change(small)) == count_queries(client, change(large))
+
+
 def test_the_admin_shows_a_tranche_with_its_milestones_to_read(client, tranche, users):
     client.force_login(users["ics admin"])
 

@@ -17,6 +17,7 @@ Everything it creates is rolled back: the database is left as it was.
 """
 
 import datetime as dt
+import logging
 import statistics
 import time
 import tracemalloc
@@ -113,8 +114,15 @@ class Command(BaseCommand):
             with rolled_back():
                 self.run(roles, repeat)
         if pages != "no":
-            with rolled_back():
-                figures = self.every_page(repeat, place_slug=place, usernames=users, required=pages == "yes")
+            # The walk meets links a user may not follow (403s, which Django logs with a traceback each).
+            request_log = logging.getLogger("django.request")
+            level = request_log.level
+            request_log.setLevel(logging.ERROR)
+            try:
+                with rolled_back():
+                    figures = self.every_page(repeat, place_slug=place, usernames=users, required=pages == "yes")
+            finally:
+                request_log.setLevel(level)
         if json:
             Path(json).write_text(dumps([f.as_dict() for f in figures], indent=1))
             self.stdout.write(f"\nWrote {len(figures)} figures to {json}.")
