@@ -200,6 +200,32 @@ def _numbered_canvas(footer: str):
     return NumberedCanvas
 
 
+# The height a table row may take on a page (A4 landscape, less the margins, the repeated header row
+# and the table's heading), in points.
+FRAME_LINES_HEIGHT = 380
+CUT = " … (cut to fit the page: the XLSX and CSV exports hold the whole text)"
+
+
+def fitted(text: str, per_line: int, most_lines: int) -> str:
+    """`text` as it can stand in one cell of a PDF page: a row taller than a page cannot be laid out
+    (a decision authorising hundreds of roles lists them all), so a cell that would wrap to more
+    than `most_lines` lines of `per_line` characters is cut, saying where the whole text is."""
+    per_line = max(per_line, 1)
+    lines = text.split("\n")
+    if sum(max(1, -(-len(line) // per_line)) for line in lines) <= most_lines:
+        return text
+    kept, used = [], 0
+    room = most_lines - 2  # the note says where the rest is
+    for line in lines:
+        wraps = max(1, -(-len(line) // per_line))
+        if used + wraps > room:
+            kept.append(line[: max(0, (room - used) * per_line - 10)])
+            break
+        kept.append(line)
+        used += wraps
+    return "\n".join(kept).rstrip() + CUT
+
+
 def render_pdf(pack: Pack, out) -> None:
     """A4 landscape, as a board paper: the title, the place or ICS, the date; each table under its
     heading with its header row repeated on every page it runs over; "Page N of M" in the footer.
@@ -241,11 +267,12 @@ def render_pdf(pack: Pack, out) -> None:
         widths = [width * c.chars / total for c in table.columns]
         # A paragraph (which wraps) only where the text would not fit on one line: they are slow to lay out.
         fits = [int(w / (size * 0.62)) for w in widths]
+        most_lines = int(FRAME_LINES_HEIGHT / (size + 2))  # a row may not be taller than a page
         data = [[Paragraph(escape(c.heading), head) for c in table.columns]]
         for row in table.rows:
             line = []
             for column, value, fit in zip(table.columns, row, fits, strict=True):
-                text = text_of(column.kind, value)
+                text = fitted(text_of(column.kind, value), fit, most_lines)
                 line.append(text if len(text) <= fit and "\n" not in text else Paragraph(escape(text), cell))
             data.append(line)
         empty = len(data) == 1

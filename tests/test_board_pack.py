@@ -497,3 +497,25 @@ def test_the_export_log_is_in_the_admin_for_the_ics_administrators_of_its_scope(
     assert "Bexley" not in client.get(url).content.decode()
     assert client.get(reverse("admin:governance_exportlog_change", args=[log.pk])).status_code in (302, 404)
     assert ExportLog.objects.filter(pk=log.pk).exists()
+
+
+def test_a_cell_longer_than_a_page_is_cut_in_the_pdf_saying_where_the_whole_text_is():
+    """A decision authorising hundreds of roles lists them in one cell: taller than a page, which the
+    PDF cannot lay out (it failed at national scale). The PDF cuts it; the XLSX keeps it whole."""
+    from governance import renderers
+
+    titles = ", ".join(f"Clinical Lead for Frailty and Care Homes {n}" for n in range(600))
+    columns = (reports.Column("meeting", "Meeting"), reports.Column("roles", "Roles it authorises", width=60))
+    report = reports.Report("decisions", "Decisions", columns, rows_of=lambda *args: [])
+    scope = reports.Scope.of_place(PlaceFactory(name="Manchester", slug="manchester"))
+    rows = [("Manchester Locality Board, 3 Feb 2022", titles), ("Second meeting", "Clinical Lead 1")]
+    pack = reports.Pack(scope, AS_OF, timezone.now(), [reports.Table(report, columns, rows)])
+
+    content = renderers.render(pack, "pdf").read()
+
+    text = pdf_text(content).replace("\n", " ")
+    assert "cut to fit the page: the XLSX and CSV exports hold the whole text" in text
+    assert "Second meeting" in text and "Clinical Lead for Frailty and Care Homes 0" in text
+    assert "Clinical Lead for Frailty and Care Homes 599" not in text
+    sheet = workbook(renderers.render(pack, "xlsx").read()).worksheets[0]
+    assert any(titles == cell.value for row in sheet.iter_rows() for cell in row)
