@@ -30,7 +30,7 @@ export LOG_FORMAT=${LOG_FORMAT:-json}
 eval "$(.venv/bin/python manage.py shell -v0 -c 'from governance import scale; print(scale.load_test_env())')"
 
 .venv/bin/gunicorn leadership.wsgi --config gunicorn.conf.py --bind "127.0.0.1:$PORT" \
-  --access-logfile "$OUT/access.log" --error-logfile "$OUT/gunicorn.log" &
+  --access-logfile "$OUT/access.log" --error-logfile "$OUT/gunicorn.log" > "$OUT/app.log" 2>&1 &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null || true; wait $GUNICORN 2>/dev/null || true' EXIT
 for _ in $(seq 60); do

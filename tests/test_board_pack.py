@@ -519,3 +519,21 @@ def test_a_cell_longer_than_a_page_is_cut_in_the_pdf_saying_where_the_whole_text
     assert "Clinical Lead for Frailty and Care Homes 599" not in text
     sheet = workbook(renderers.render(pack, "xlsx").read()).worksheets[0]
     assert any(titles == cell.value for row in sheet.iter_rows() for cell in row)
+
+
+def test_the_pdf_shows_the_first_rows_of_a_long_table_and_says_where_the_rest_are():
+    from governance import renderers
+
+    columns = (reports.Column("milestone", "Milestone"),)
+    report = reports.Report("milestones", "Milestone plan", columns, rows_of=lambda *args: [])
+    scope = reports.Scope.of_place(PlaceFactory(name="Manchester", slug="manchester"))
+    count = renderers.PDF_ROWS + 25
+    rows = [(f"Step {n:05}",) for n in range(count)]
+    pack = reports.Pack(scope, AS_OF, timezone.now(), [reports.Table(report, columns, rows)])
+
+    text = pdf_text(renderers.render(pack, "pdf").read())
+
+    assert f"Step {renderers.PDF_ROWS - 1:05}" in text and f"Step {renderers.PDF_ROWS:05}" not in text
+    assert f"The first {renderers.PDF_ROWS:,} of {count:,} rows: the other 25 are in the XLSX and CSV" in text
+    sheet = workbook(renderers.render(pack, "xlsx").read()).worksheets[0]
+    assert sheet.max_row == count + 2  # the title and header rows, then every row
