@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from roles.formatting import day
 from roles.models import Place
+from roles.paths import path_for_each
 from roles.services import ChangeRefused
 from roles.views import bad_request, place_for
 
@@ -51,9 +52,17 @@ def _render_log(request, place: Place, *, status: int = 200):
     order = request.GET.get("order", "oldest")
     if order not in ORDERS:
         return bad_request(request, "Show the log “oldest” or “newest” first: choose one of the two links.")
+    log = engagement.engagement_log(place, newest_first=ORDERS[order])
+    # A place's log may link hundreds of points to roles: each kind of link reversed once.
+    role_path = path_for_each("roles:role_detail", place=place.slug)
+    edit_path = path_for_each("governance:engagement_point_edit", place=place.slug)
+    for point in log.points:
+        point.edit_path = edit_path(point.pk)
+        for role in point.roles.all():
+            role.path = role_path(role.pk)
     context = {
         "place": place,
-        "log": engagement.engagement_log(place, newest_first=ORDERS[order]),
+        "log": log,
         "order": order,
         "may_edit": may_edit_engagement(request.user, place),
     }
