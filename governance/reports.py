@@ -547,10 +547,10 @@ def decision_rows(places, scope, as_of, viewer) -> Rows:
         Decision.objects.filter(
             item__meeting__board__place__in=[p.pk for p in places], item__meeting__held_on__lte=as_of
         )
-        .select_related("item__meeting__board")
+        .select_related("item__meeting__board__place")  # the place: who may read a Part 2 decision
         .prefetch_related(
             Prefetch("votes", queryset=Vote.objects.select_related("organisation")),
-            Prefetch("roles", queryset=Role.objects.order_by("title")),
+            Prefetch("roles", queryset=Role.objects.only("pk", "title").order_by("title")),
         )
         .order_by("item__meeting__held_on", "item__meeting__part", "item__number", "pk")
     )

@@ -537,3 +537,31 @@ def test_the_pdf_shows_the_first_rows_of_a_long_table_and_says_where_the_rest_ar
     assert f"The first {renderers.PDF_ROWS:,} of {count:,} rows: the other 25 are in the XLSX and CSV" in text
     sheet = workbook(renderers.render(pack, "xlsx").read()).worksheets[0]
     assert sheet.max_row == count + 2  # the title and header rows, then every row
+
+
+def test_an_ics_pack_reads_the_same_queries_for_2_or_5_places_with_part_2_decisions():
+    """As an ICS administrator (who may not read Part 2 everywhere), the decisions table asks who may
+    read each private decision: once a place's rows are read with it, not a query per decision."""
+    ics = ICSFactory(name="South East London", short_name="SEL", slug="sel")
+    admin = member(AccessKind.ICS_ADMIN, ics=ics, username="sel-admin")
+
+    def add_place(n):
+        place = PlaceFactory(ics=ics, name=f"Borough {n}", slug=f"borough-{n}")
+        board = Board.objects.create(place=place, name=f"Board {n}", kind=Board.Kind.BOROUGH_STRATEGIC_BOARD)
+        for part in (Meeting.Part.PUBLIC, Meeting.Part.PRIVATE):
+            meeting = Meeting.objects.create(board=board, held_on=AS_OF - dt.timedelta(days=30), part=part)
+            item = AgendaItem.objects.create(meeting=meeting, number=1, title="Roles")
+            Decision.objects.create(item=item, text=f"Agreed {n}")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            export(reports.Scope.of_ics(ics), "csv", by=admin)
+        return len(captured)
+
+    for n in range(2):
+        add_place(n)
+    queries()  # caches a first export fills
+    few = queries()
+    for n in range(2, 5):
+        add_place(n)
+    assert queries() == few
