@@ -133,10 +133,12 @@ def render_xlsx(pack: Pack, out) -> None:
                     value = "" if value is None else ("Yes" if value else "No")
                 elif isinstance(value, str):
                     value = safe_cell(value)
-                cell = WriteOnlyCell(sheet, value=value)
-                if column.kind in XLSX_FORMATS and not isinstance(value, str):
+                if column.kind in XLSX_FORMATS and not isinstance(value, str) and value is not None:
+                    cell = WriteOnlyCell(sheet, value=value)
                     cell.number_format = XLSX_FORMATS[column.kind]
-                cells.append(cell)
+                    cells.append(cell)
+                else:  # a plain value: openpyxl writes it without a cell object of ours
+                    cells.append(value)
             sheet.append(cells)
     workbook.save(out)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Max, Q
+from django.db.models import Max, Prefetch, Q
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,7 +30,7 @@ from roles import permissions
 from roles.extensions import dashboard_section
 from roles.formatting import day
 from roles.forms import is_possible_id
-from roles.models import Place
+from roles.models import Place, Role
 from roles.services import ChangeRefused
 from roles.views import bad_request, next_url, place_for
 
@@ -97,7 +97,10 @@ def _rows(milestones: list[Milestone], today: dt.date, tranche_roles: set[int] |
 
 
 def _ordered(queryset):
-    return queryset.select_related("owner").prefetch_related("roles").order_by("order", "starts_on", "pk")
+    """Milestones in their plan's order with their owners, and the roles each concerns (their titles:
+    all a row shows of them)."""
+    roles = Prefetch("roles", queryset=Role.objects.only("pk", "title"))
+    return queryset.select_related("owner").prefetch_related(roles).order_by("order", "starts_on", "pk")
 
 
 def _drift_rows(user, drifts: list[drift.Drift]) -> list[tuple[drift.Drift, bool]]:
@@ -141,7 +144,7 @@ def _render_place(request, place: Place, *, form: TrancheStartForm | None = None
 def _render_detail(request, place: Place, tranche: Tranche, *, status: int = 200):
     today = timezone.localdate()
     milestones = list(_ordered(tranche.milestones.all()))
-    tranche_roles = list(tranche.roles.order_by("title"))
+    tranche_roles = list(tranche.roles.only("pk", "title").order_by("title"))
     svg = timeline_svg(milestones, today, title=f"{tranche.name}: timeline", ident=f"timeline-{tranche.pk}")
     context = {
         "place": place,
