@@ -152,6 +152,15 @@ _default_database_url = "postgres://postgres@127.0.0.1:5432/test" if CI else f"s
 DATABASE_URL = env("DATABASE_URL", default=_default_database_url)
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` has the site, a worker and beat writing to one SQLite file at once. A transaction
+    # that reads first and writes later cannot wait for another writer ("database is locked" at
+    # once: beat failed to record its heartbeat's schedule that way, and /health/ never came up),
+    # so each transaction takes the write lock as it begins and waits up to 20 s for it; WAL lets
+    # the pages read while another process writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: a page's queries are short, and PostgreSQL's JIT spent 350 ms compiling a
     # 20 ms query whose estimate passed `jit_above_cost` (measured on the national data, issue 12).
