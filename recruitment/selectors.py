@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from roles.models import AdvertRound, Declaration, Place
+from roles.models import AdvertRound, Declaration
 
 from .models import Application, ApplicationStatus, Contract, Criterion, Offer, PanelMember, Score
 
@@ -245,7 +245,3 @@ def rounds_with_times(rounds: QuerySet[AdvertRound]) -> QuerySet[AdvertRound]:
         .prefetch_related(Prefetch("offers", queryset=Offer.objects.select_related("contract")))
         .annotate(n_applications=Count("applications", distinct=True), **counts)
     )
-
-
-def place_rounds(place: Place) -> QuerySet[AdvertRound]:
-    return rounds_with_times(AdvertRound.objects.filter(role__place=place)).order_by("-opens_on", "role__title")
