@@ -27,9 +27,10 @@ from xml.sax.saxutils import escape
 from roles.exports import safe_cell
 from roles.formatting import day, money, sessions
 
-from . import reports
+from . import reports, xlsx
 from .reports import DATE, INTEGER, MONEY, PERCENT, SESSIONS, YES_NO, Pack
 
+AUTHOR = "Clinical & Care Professional Leadership"
 SPOOL_BYTES = 8 * 1024 * 1024  # packs up to 8 MB stay in memory; larger ones go to a temporary file
 
 CONTENT_TYPES = {
@@ -79,12 +80,12 @@ def csv_value(kind: str, value):
 
 # --- XLSX ----------------------------------------------------------------------------------------
 
-XLSX_FORMATS = {
-    MONEY: '"£"#,##0.00;[Red]-"£"#,##0.00',
-    DATE: "dd/mm/yyyy",
-    SESSIONS: "0.##",
-    PERCENT: "0%",
-    INTEGER: "0",
+XLSX_STYLES = {  # a column's kind: its cell style in `governance.xlsx`
+    MONEY: "money",
+    DATE: "date",
+    SESSIONS: "sessions",
+    PERCENT: "percent",
+    INTEGER: "integer",
 }
 
 
@@ -98,49 +99,70 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
+def _xlsx_cell(kind: str):
+    """How a column's values become cells: numbers and dates as such in their format, text as text
+    (never a formula), yes/no as words, and no cell for a missing value."""
+    style = XLSX_STYLES.get(kind, "plain")
+
+    def text(ref, value):
+        if value is None or value == "":
+            return None
+        return xlsx.text_cell(ref, safe_cell(value) if isinstance(value, str) else str(value))
+
+    def number(ref, value):
+        if isinstance(value, str):  # a suppressed count ("*")
+            return text(ref, value)
+        return None if value is None else xlsx.number_cell(ref, value, style)
+
+    def date(ref, value):
+        return None if value is None else xlsx.date_cell(ref, value)
+
+    def yes_no(ref, value):
+        return None if value is None else xlsx.text_cell(ref, "Yes" if value else "No")
+
+    if kind == DATE:
+        return date
+    if kind == YES_NO:
+        return yes_no
+    if kind in XLSX_STYLES or kind == reports.COUNT:
+        return number
+    return text
+
+
+def _xlsx_sheet(table, subtitle: str, used: set[str]) -> xlsx.Sheet:
+    columns = table.columns
+    letters = [xlsx.column_letter(i) for i in range(len(columns))]
+    cells = [_xlsx_cell(c.kind) for c in columns]
+
+    def rows():
+        title = [xlsx.text_cell("A1", f"{table.report.title} – {subtitle}", "title")]
+        if table.report.note:
+            title.append(xlsx.text_cell("B1", table.report.note))
+        yield xlsx.row_xml(1, title)
+        yield xlsx.row_xml(
+            2, (xlsx.text_cell(f"{x}2", c.heading, "header") for x, c in zip(letters, columns, strict=True))
+        )
+        for number, row in enumerate(table.rows, start=3):
+            yield xlsx.row_xml(number, xlsx.cells_of(number, row, cells, letters))
+
+    return xlsx.Sheet(
+        name=_sheet_name(table.report.title, used),
+        widths=[min(c.chars + 2, 60) for c in columns],
+        rows=rows(),
+        frozen_rows=2,
+    )
+
+
 def render_xlsx(pack: Pack, out) -> None:
     """A sheet per table: a title row (table, scope, as of), a frozen header row, real numbers, dates
-    and £ cells. openpyxl's write-only mode writes each row as it comes."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DCE6F1")
+    and £ cells, written a row at a time (`governance.xlsx`, which says why not a library)."""
     used: set[str] = set()
-    for table in pack.tables:
-        sheet = workbook.create_sheet(_sheet_name(table.report.title, used))
-        for index, column in enumerate(table.columns, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = min(column.chars + 2, 60)
-        sheet.freeze_panes = "A3"
-        title = WriteOnlyCell(sheet, value=f"{table.report.title} – {pack.subtitle}")
-        title.font = Font(bold=True, size=13)
-        note = table.report.note
-        sheet.append([title, *([WriteOnlyCell(sheet, value=note)] if note else [])])
-        headers = []
-        for column in table.columns:
-            cell = WriteOnlyCell(sheet, value=column.heading)
-            cell.font, cell.fill = bold, header_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            headers.append(cell)
-        sheet.append(headers)
-        for row in table.rows:
-            cells = []
-            for column, value in zip(table.columns, row, strict=True):
-                if column.kind == YES_NO:
-                    value = "" if value is None else ("Yes" if value else "No")
-                elif isinstance(value, str):
-                    value = safe_cell(value)
-                if column.kind in XLSX_FORMATS and not isinstance(value, str) and value is not None:
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.number_format = XLSX_FORMATS[column.kind]
-                    cells.append(cell)
-                else:  # a plain value: openpyxl writes it without a cell object of ours
-                    cells.append(value)
-            sheet.append(cells)
-    workbook.save(out)
+    xlsx.write(
+        out,
+        (_xlsx_sheet(table, pack.subtitle, used) for table in pack.tables),
+        title=f"{reports.TITLE} – {pack.subtitle}",
+        author=AUTHOR,
+    )
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -231,6 +253,25 @@ def fitted(text: str, per_line: int, most_lines: int) -> str:
     return "\n".join(kept).rstrip() + CUT
 
 
+def wrapped(text: str, size: float, width: float) -> str:
+    """`text` broken into lines that fit `width` points in the cell font, a word too long for a line
+    broken between its letters: a plain string with line breaks, which a table lays out and draws
+    many times faster than a paragraph (a pack has thousands of cells that wrap)."""
+    from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines = []
+    for line in simpleSplit(text, FONT, size, width):
+        while len(line) > 1 and stringWidth(line, FONT, size) > width:
+            cut = len(line) - 1
+            while cut > 1 and stringWidth(line[:cut], FONT, size) > width:
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def render_pdf(pack: Pack, out) -> None:
     """A4 landscape, as a board paper: the title, the place or ICS, the date; each table under its
     heading with its header row repeated on every page it runs over; "Page N of M" in the footer.
@@ -252,7 +293,7 @@ def render_pdf(pack: Pack, out) -> None:
         topMargin=margin,
         bottomMargin=36,
         title=reports.TITLE,
-        author="Clinical & Care Professional Leadership",
+        author=AUTHOR,
         subject=pack.subtitle,
     )
     title = ParagraphStyle("title", fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=4)
@@ -270,15 +311,16 @@ def render_pdf(pack: Pack, out) -> None:
         head = ParagraphStyle("head", parent=cell, fontName=FONT_BOLD)
         total = sum(c.chars for c in table.columns)
         widths = [width * c.chars / total for c in table.columns]
-        # A paragraph (which wraps) only where the text would not fit on one line: they are slow to lay out.
+        # Text broken into lines only where it may not fit on one (by a count of characters first).
         fits = [int(w / (size * 0.62)) for w in widths]
+        room = [w - 6 for w in widths]  # less the cell's padding
         most_lines = int(FRAME_LINES_HEIGHT / (size + 2))  # a row may not be taller than a page
         data = [[Paragraph(escape(c.heading), head) for c in table.columns]]
         for row in table.rows[:PDF_ROWS]:
             line = []
-            for column, value, fit in zip(table.columns, row, fits, strict=True):
+            for column, value, fit, points in zip(table.columns, row, fits, room, strict=True):
                 text = fitted(text_of(column.kind, value), fit, most_lines)
-                line.append(text if len(text) <= fit and "\n" not in text else Paragraph(escape(text), cell))
+                line.append(text if len(text) <= fit and "\n" not in text else wrapped(text, size, points))
             data.append(line)
         empty = len(data) == 1
         if empty:

@@ -34,22 +34,30 @@ TITLE_CHARS = 46
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 
 
-def status_of(milestone, today: dt.date) -> str:
-    """Done, late, pending with a date, or pending and still to be confirmed: the one rule the picture
-    and the tables share."""
-    if milestone.done_on:
+def status_at(*, done_on: dt.date | None, due_on: dt.date | None, today: dt.date) -> str:
+    """Done, late, pending with a date, or pending and still to be confirmed, from a milestone's done
+    day and the day it falls due (`Milestone.due_on`, stored as `falls_due_on`; None while TBC): the
+    one rule the picture, the pages and the board pack share."""
+    if done_on:
         return DONE
-    if milestone.when_kind == When.TBC or milestone.starts_on is None:
+    if due_on is None:
         return TBC
-    return LATE if milestone.is_late(today) else PENDING
+    return LATE if due_on < today else PENDING
+
+
+def status_of(milestone, today: dt.date) -> str:
+    return status_at(done_on=milestone.done_on, due_on=milestone.due_on, today=today)
+
+
+def label_of(status: str, done_on: dt.date | None) -> str:
+    """A status in words: "Done on 18 Feb 2022", "Late", "Pending", "Pending (date TBC)"."""
+    if status == DONE:
+        return f"Done on {day(done_on)}"
+    return {LATE: "Late", PENDING: "Pending", TBC: "Pending (date TBC)"}[status]
 
 
 def status_label(milestone, today: dt.date) -> str:
-    """The status in words: "Done on 18 Feb 2022", "Late", "Pending", "Pending (date TBC)"."""
-    status = status_of(milestone, today)
-    if status == DONE:
-        return f"Done on {day(milestone.done_on)}"
-    return {LATE: "Late", PENDING: "Pending", TBC: "Pending (date TBC)"}[status]
+    return label_of(status_of(milestone, today), milestone.done_on)
 
 
 def _span(milestone) -> tuple[dt.date, dt.date] | None:
