@@ -25,13 +25,13 @@ and a role goes without its own history row.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -249,39 +249,73 @@ def point_delete(*, point: FeedbackPoint, by) -> None:
 
 
 def _points() -> QuerySet[FeedbackPoint]:
+    # Lists (`to_attr`: `role_list`, `template_list`), not a queryset per point: a log may hold 500 points.
     return FeedbackPoint.objects.order_by("order", "pk").prefetch_related(
         # Only what the log shows of each: a place's points may link hundreds of roles.
-        Prefetch("roles", queryset=Role.objects.only("pk", "title", "place").order_by("title", "pk")),
-        Prefetch("template_roles", queryset=TemplateRole.objects.only("pk", "title").order_by("order", "title", "pk")),
+        Prefetch(
+            "roles", queryset=Role.objects.only("pk", "title", "place").order_by("title", "pk"), to_attr="role_list"
+        ),
+        Prefetch(
+            "template_roles",
+            queryset=TemplateRole.objects.only("pk", "title").order_by("order", "title", "pk"),
+            to_attr="template_list",
+        ),
     )
+
+
+EVENTS_PER_PAGE = 25  # a place's log may hold hundreds of events and points
 
 
 @dataclass
 class Log:
-    """A place's engagement log as its page shows it: the events with their points, and how many
-    points led to each action."""
+    """A page of a place's engagement log as its page shows it: the events with their points, and
+    how many of the place's points (on every page) led to each action."""
 
     place: Place
-    events: list[EngagementEvent]
+    page: Page  # of events, each with its `point_list`, each point with its `role_list` and `template_list`
     newest_first: bool
+    counts: list[tuple[str, str, int]]  # (action, label, number of points) for every action, in the actions' order
+
+    @property
+    def events(self) -> list[EngagementEvent]:
+        return self.page.object_list
 
     @property
     def points(self) -> list[FeedbackPoint]:
-        return [point for event in self.events for point in event.points.all()]
-
-    @property
-    def counts(self) -> list[tuple[str, str, int]]:
-        """(action, label, number of points) for every action, in the actions' order."""
-        counted = Counter(point.action for point in self.points)
-        return [(value, label, counted[value]) for value, label in Action.choices]
+        return [point for event in self.events for point in event.point_list]
 
 
-def engagement_log(place: Place, *, newest_first: bool = False) -> Log:
-    """The place's events with their points, roles and template roles, in four queries whatever
-    their number; oldest first as Table 2 is, or newest first."""
+def _events(place: Place, newest_first: bool) -> QuerySet[EngagementEvent]:
     order = ["-held_on", "-pk"] if newest_first else ["held_on", "pk"]
-    events = EngagementEvent.objects.filter(place=place).order_by(*order)
-    return Log(place, list(events.prefetch_related(Prefetch("points", queryset=_points()))), newest_first)
+    return EngagementEvent.objects.filter(place=place).order_by(*order)
+
+
+def engagement_log(place: Place, *, newest_first: bool = False, page=None) -> Log:
+    """A page of the place's events (`page`: its number; the first, or the last when past the end)
+    with their points, roles and template roles, and the counts of the whole log, in six queries
+    whatever their number; oldest first as Table 2 is, or newest first."""
+    shown = Paginator(_events(place, newest_first), EVENTS_PER_PAGE).get_page(page)
+    points = Prefetch("points", queryset=_points(), to_attr="point_list")
+    shown.object_list = list(shown.object_list.prefetch_related(points))
+    counted = dict(
+        FeedbackPoint.objects.filter(event__place=place).order_by().values_list("action").annotate(n=Count("pk"))
+    )
+    return Log(place, shown, newest_first, [(value, label, counted.get(value, 0)) for value, label in Action.choices])
+
+
+def log_path(place: Place, event_id: int | None = None) -> str:
+    """The place's log; with an event, the page of it that shows the event, at the event."""
+    url = reverse("governance:engagement", args=[place.slug])
+    return f"{url}?event={event_id}#event-{event_id}" if event_id else url
+
+
+def page_of_event(event: EngagementEvent, *, newest_first: bool = False) -> int:
+    """The page of the log (`engagement_log`'s pages) that shows `event`."""
+    if newest_first:
+        before = Q(held_on__gt=event.held_on) | Q(held_on=event.held_on, pk__gt=event.pk)
+    else:
+        before = Q(held_on__lt=event.held_on) | Q(held_on=event.held_on, pk__lt=event.pk)
+    return EngagementEvent.objects.filter(place_id=event.place_id).filter(before).count() // EVENTS_PER_PAGE + 1
 
 
 def points_for_role(role: Role) -> list[FeedbackPoint]:
@@ -302,13 +336,12 @@ def comparison_notes(place: Place) -> dict[tuple[str, int], list[str]]:
         .order_by("event__held_on", "event__pk", "order", "pk")
         .values_list("pk", "text", "event_id", "event__held_on", "event__group", "roles", "template_roles")
     )
-    log_url = reverse("governance:engagement", args=[place.slug])
     notes: dict[tuple[str, int], list[str]] = {}
     lines: dict[int, str] = {}
     for pk, text, event_id, held_on, group, role_id, template_id in rows:
         if pk not in lines:
             lines[pk] = format_html(
-                'Feedback: <a href="{}#event-{}">{}, {}</a>: {}', log_url, event_id, day(held_on), group, text
+                'Feedback: <a href="{}">{}, {}</a>: {}', log_path(place, event_id), day(held_on), group, text
             )
         for key in (("role", role_id), ("template", template_id)):
             if key[1] is not None and lines[pk] not in notes.setdefault(key, []):

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from roles.formatting import day
+from roles.forms import is_possible_id
 from roles.models import Place
 from roles.paths import path_for_each
 from roles.services import ChangeRefused
@@ -43,22 +44,29 @@ def _point_for(place: Place, pk: int) -> FeedbackPoint:
     return get_object_or_404(FeedbackPoint.objects.filter(event__place=place).select_related("event"), pk=pk)
 
 
-def _log_url(place: Place, event_id: int | None = None) -> str:
-    url = reverse("governance:engagement", args=[place.slug])
-    return f"{url}#event-{event_id}" if event_id else url
+def _log_url(place: Place, event: EngagementEvent | None = None) -> str:
+    """The log, or the page of it that shows `event`, at the event."""
+    return engagement.log_path(place, event.pk if event else None)
 
 
 def _render_log(request, place: Place, *, status: int = 200):
     order = request.GET.get("order", "oldest")
     if order not in ORDERS:
         return bad_request(request, "Show the log “oldest” or “newest” first: choose one of the two links.")
-    log = engagement.engagement_log(place, newest_first=ORDERS[order])
+    page = request.GET.get("page")
+    if "event" in request.GET:  # the page that shows this event (links from roles and the comparison)
+        wanted = request.GET["event"]
+        if not wanted.isdigit() or not is_possible_id(EngagementEvent, wanted):
+            raise Http404("There is no such event in this log.")
+        event = get_object_or_404(EngagementEvent.objects.filter(place=place), pk=wanted)
+        page = engagement.page_of_event(event, newest_first=ORDERS[order])
+    log = engagement.engagement_log(place, newest_first=ORDERS[order], page=page)
     # A place's log may link hundreds of points to roles: each kind of link reversed once.
     role_path = path_for_each("roles:role_detail", place=place.slug)
     edit_path = path_for_each("governance:engagement_point_edit", place=place.slug)
     for point in log.points:
         point.edit_path = edit_path(point.pk)
-        for role in point.roles.all():
+        for role in point.role_list:
             role.path = role_path(role.pk)
     context = {
         "place": place,
@@ -113,8 +121,8 @@ def _event_form(request, place: Place, event: EngagementEvent | None):
                 messages.success(request, f"“{saved}” is {'saved' if event else 'added to the log'}.")
                 if event is None:
                     return redirect("governance:engagement_point_new", place.slug, saved.pk)
-                return redirect(_log_url(place, saved.pk))
-    context = {"place": place, "form": form, "event": event, "back": _log_url(place, event.pk if event else None)}
+                return redirect(_log_url(place, saved))
+    context = {"place": place, "form": form, "event": event, "back": _log_url(place, event)}
     return _form_page(request, "engagement_event_form.html", context, status)
 
 
@@ -170,8 +178,8 @@ def _point_form(request, place: Place, event: EngagementEvent, point: FeedbackPo
                     )
                     return redirect("governance:engagement_point_new", place.slug, event.pk)
                 messages.success(request, "The point is saved.")
-                return redirect(_log_url(place, event.pk))
-    context = {"place": place, "form": form, "event": event, "point": point, "back": _log_url(place, event.pk)}
+                return redirect(_log_url(place, event))
+    context = {"place": place, "form": form, "event": event, "point": point, "back": _log_url(place, event)}
     return _form_page(request, "engagement_point_form.html", context, status)
 
 
@@ -186,4 +194,4 @@ def point_delete(request, place, pk):
         messages.error(request, str(error))
         return _render_log(request, place, status=error.status)
     messages.success(request, f"The point “{point}” is deleted from {day(point.event.held_on)}, {point.event.group}.")
-    return redirect(_log_url(place, point.event_id))
+    return redirect(_log_url(place, point.event))

@@ -27,7 +27,7 @@ from governance.models import EngagementEvent, FeedbackPoint
 from roles.extensions import comparison_notes_for
 from roles.models import AccessKind, Place, Role, TemplateRole
 from roles.services import ChangeRefused, MoveNotAllowed
-from tests.factories import ICSFactory, RoleFactory, TemplateRoleFactory, member
+from tests.factories import ICSFactory, PlaceFactory, RoleFactory, TemplateRoleFactory, member
 from tests.helpers import form_body
 from tests.test_fuzz import Form, Fuzzer, app_form, changes, fingerprint, fuzz, fuzzed, weighted
 
@@ -418,10 +418,47 @@ def test_the_log_reads_the_same_number_of_queries_for_2_or_40_events(bexley, tea
     _events(bexley, 38, roles, templates)
     with CaptureQueriesContext(connection) as large:
         response = client.get(engagement_url("engagement"))
-    assert response.content.decode().count('id="event-') == 40
+    assert response.content.decode().count('id="event-') == engagement.EVENTS_PER_PAGE
     assert len(small) == len(large)
     with django_assert_max_num_queries(len(small)):
-        client.get(engagement_url("engagement") + "?order=newest")
+        client.get(engagement_url("engagement") + "?order=newest&page=2")
+
+
+def test_the_log_shows_25_events_a_page_and_counts_the_whole_log(bexley, team):
+    client = signed_in(team)
+    roles, templates = list(bexley.roles.all()), list(TemplateRole.objects.filter(ics=bexley.ics))
+    _events(bexley, 40, roles, templates)
+    first = client.get(engagement_url("engagement")).content.decode()
+    second = client.get(engagement_url("engagement") + "?order=oldest&page=2").content.decode()
+    assert groups_shown(first) == [f"G{n}" for n in range(25)]
+    assert groups_shown(second) == [f"G{n}" for n in range(25, 40)]
+    assert "events 1 to 25 of 40" in first and "events 26 to 40 of 40" in second
+    assert 'href="?order=oldest&amp;page=2"' in first and "Page 1 of 2" in first
+    for page in (first, second):  # every point of the log counted, on every page
+        assert 'data-action="added">Role added: 120<' in page
+    newest = client.get(engagement_url("engagement") + "?order=newest").content.decode()
+    assert groups_shown(newest) == [f"G{n}" for n in range(39, 14, -1)]
+
+
+def groups_shown(html: str) -> list[str]:
+    return re.findall(r'<th scope="row" class="fw-normal">([^<\n]+)', html)
+
+
+def test_a_link_to_an_event_opens_the_page_that_shows_it(bexley, team):
+    client = signed_in(team)
+    roles, templates = list(bexley.roles.all()), list(TemplateRole.objects.filter(ics=bexley.ics))
+    _events(bexley, 40, roles, templates)
+    late = EngagementEvent.objects.get(place=bexley, group="G30")
+    response = client.get(engagement.log_path(bexley, late.pk))
+    assert f'id="event-{late.pk}"' in response.content.decode() and "events 26 to 40 of 40" in response.content.decode()
+    newest = client.get(engagement.log_path(bexley, late.pk).replace("?", "?order=newest&"))
+    assert f'id="event-{late.pk}"' in newest.content.decode()
+    url = engagement_url("engagement_point_edit", "bexley", late.points.first().pk)
+    saved = client.post(url, {**form_body(client.get(url).context["form"]), "text": "Point 0, reworded"})
+    assert saved.status_code == 302 and saved["Location"] == engagement.log_path(bexley, late.pk)
+    other = EngagementEvent.objects.create(place=PlaceFactory(ics=bexley.ics), held_on=dt.date(2022, 1, 1), group="X")
+    for wrong in (str(other.pk), "x", "99999999999999999999", ""):
+        assert client.get(engagement_url("engagement") + f"?event={wrong}").status_code == 404
 
 
 # --- Forms ---------------------------------------------------------------------------------------
@@ -676,7 +713,8 @@ def test_the_template_comparison_shows_the_feedback_beside_the_reason(logged, te
     )
     # The renamed row shows its feedback once, though the point links both the role and its template role.
     assert page.count("Feedback: 10 Jan 2022, Bexley Care Senior Leadership Team: Resident participation") == 1
-    assert f'href="{engagement_url("engagement")}#event-' in response.content.decode()
+    gps = logged["Governing Body Bexley Lead GPs"]
+    assert f'href="{engagement_url("engagement")}?event={gps.pk}#event-{gps.pk}"' in response.content.decode()
 
 
 def test_the_template_comparison_reads_the_same_number_of_queries_however_much_feedback(bexley, team):
@@ -773,9 +811,19 @@ def test_no_generated_engagement_form_makes_a_500_or_writes_on_refusal(fuzzer, d
 
 
 @fuzz
-@given(order=st.one_of(st.sampled_from(["oldest", "newest", "", "NEWEST"]), st.text(max_size=20)))
-def test_no_order_of_the_log_makes_a_500(fuzzer, order):
-    fuzzer.send("secretariat", "GET", engagement_url("engagement"), {"order": order})
+@given(
+    order=st.one_of(st.sampled_from(["oldest", "newest", "", "NEWEST"]), st.text(max_size=20)),
+    extra=st.dictionaries(
+        st.sampled_from(["page", "event"]),
+        st.one_of(st.sampled_from(["1", "2", "last", "0", "-1", "99999999999999999999"]), st.text(max_size=20)),
+    ),
+    event=st.none() | st.integers(min_value=0, max_value=3),
+)
+def test_no_order_page_or_event_of_the_log_makes_a_500(fuzzer, order, extra, event):
+    """The log's order, page and the event to open it at (Bexley's, Greenwich's, or no such event)."""
+    if event is not None:
+        extra = {**extra, "event": str(fuzzer.events[-1 if event == 3 else event].pk)}
+    fuzzer.send("secretariat", "GET", engagement_url("engagement"), {"order": order, **extra})
 
 
 def test_the_fuzzer_reads_the_forms_it_fuzzes(fuzzer):
