@@ -12,7 +12,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from roles.forms import ROLE_CHOICE_FIELDS, IdChoiceField, IdMultipleChoiceField, UKDateField, date_field
+from roles.forms import IdChoiceField, IdMultipleChoiceField, UKDateField, date_field, role_checklist
 from roles.models import Budget, Declaration, Place, Role, plausible_date
 
 from .models import AgendaItem, Attendance, Board, BoardMember, Decision, Meeting, Paper, Vote
@@ -191,15 +191,8 @@ class DecisionForm(forms.Form):
         scope = Place.objects.filter(pk=board.place_id)
         if board.place.is_system_wide:
             scope = Place.objects.filter(ics_id=board.place.ics_id)
-        self.fields["roles"] = IdMultipleChoiceField(
-            queryset=Role.objects.filter(place__in=scope).only(*ROLE_CHOICE_FIELDS).order_by("title", "pk"),
-            required=False,
-            label="Roles it authorises",
-            widget=forms.CheckboxSelectMultiple,
-            error_messages={
-                "invalid_choice": f"Choose roles of {board.place} only: %(value)s is not one of them.",
-                "invalid_pk_value": "“%(pk)s” is not a role: choose roles from the list.",
-            },
+        self.fields["roles"] = role_checklist(
+            Role.objects.filter(place__in=scope), label="Roles it authorises", of=board.place
         )
         self.fields["budgets"] = IdMultipleChoiceField(
             queryset=Budget.objects.filter(place__in=scope)

@@ -13,7 +13,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 
-from roles.forms import ROLE_CHOICE_FIELDS, IdMultipleChoiceField, UKDateField, version_field
+from roles.forms import IdMultipleChoiceField, UKDateField, role_checklist, version_field
 from roles.models import Place, TemplateRole, plausible_date
 
 from .engagement import point_problems, version_of
@@ -95,16 +95,7 @@ class PointForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.place, self.point = place, point
         self.fields["action"].widget = forms.RadioSelect(choices=FeedbackPoint.Action.choices)
-        self.fields["roles"] = IdMultipleChoiceField(
-            queryset=place.roles.only(*ROLE_CHOICE_FIELDS).order_by("title", "pk"),
-            required=False,
-            label="Roles it shaped",
-            widget=forms.CheckboxSelectMultiple,
-            error_messages={
-                "invalid_choice": f"Choose roles of {place.name} only: %(value)s is not one of them.",
-                "invalid_pk_value": "“%(pk)s” is not a role: choose roles from the list.",
-            },
-        )
+        self.fields["roles"] = role_checklist(place.roles.all(), label="Roles it shaped", of=place.name)
         _add_version(self, point)
         ics = place.ics
         self.fields["template_roles"] = IdMultipleChoiceField(

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from roles.formatting import day, person
-from roles.forms import ROLE_CHOICE_FIELDS, IdChoiceField, IdMultipleChoiceField, UKDateField, date_field, version_field
+from roles.forms import IdChoiceField, UKDateField, date_field, role_checklist, version_field
 from roles.models import Place, plausible_date
 
 from .models import Milestone, PlanTemplate, When, when_problems
@@ -27,17 +27,8 @@ class OwnerField(IdChoiceField):
         return person(obj)
 
 
-def _roles_field(place: Place, label: str) -> IdMultipleChoiceField:
-    return IdMultipleChoiceField(
-        queryset=place.roles.only(*ROLE_CHOICE_FIELDS).order_by("title", "pk"),
-        required=False,
-        label=label,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "invalid_choice": f"Choose roles of {place.name} only: %(value)s is not one of them.",
-            "invalid_pk_value": "“%(pk)s” is not a role: choose roles from the list.",
-        },
-    )
+def _roles_field(place: Place, label: str):
+    return role_checklist(place.roles.all(), label=label, of=place.name)
 
 
 class MilestoneForm(forms.Form):

@@ -88,6 +88,34 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+class TitleChoiceIterator(forms.models.ModelChoiceIterator):
+    """A checklist's choices read as (id, title) rows, not as model rows: a place may have 1,000 roles."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", "title")
+
+
+class RoleChecklistField(IdMultipleChoiceField):
+    iterator = TitleChoiceIterator
+
+
+def role_checklist(roles, *, label: str, of) -> RoleChecklistField:
+    """Boxes to tick for some of `roles` (a queryset): those of `of` (a place, or a board's place),
+    each named by its title."""
+    return RoleChecklistField(
+        queryset=roles.only(*ROLE_CHOICE_FIELDS).order_by("title", "pk"),
+        required=False,
+        label=label,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": f"Choose roles of {of} only: %(value)s is not one of them.",
+            "invalid_pk_value": "“%(pk)s” is not a role: choose roles from the list.",
+        },
+    )
+
+
 def date_field(label: str) -> forms.DateField:
     """An optional date, refused outside the years the product plans for."""
     return UKDateField(required=False, label=label, validators=[plausible_date])

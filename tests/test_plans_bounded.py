@@ -261,3 +261,24 @@ def test_role_checkboxes_keep_crispys_markup_escape_titles_and_show_the_error(cl
     assert 'class="form-check-input is-invalid" name="roles"' in page
     assert "invalid-feedback" in page and "Choose roles of" in page
     assert not Tranche.objects.filter(place=place).exists()
+
+
+def test_a_role_checklist_reads_each_roles_id_and_title_and_still_refuses_another_places_role(db):
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from roles.forms import role_checklist
+
+    place, other = PlaceFactory(name="Manchester"), PlaceFactory(name="Salford")
+    RoleFactory(place=place, title="Frailty Lead"), RoleFactory(place=place, title="Carers Lead")
+    elsewhere = RoleFactory(place=other, title="Salford Frailty Lead")
+    field = role_checklist(place.roles.all(), label="Roles", of=place.name)
+    with CaptureQueriesContext(connection) as captured:
+        choices = [choice for choice in field.choices]  # as a widget reads them (no count)
+    assert choices == [(r.pk, r.title) for r in place.roles.order_by("title", "pk")]
+    (query,) = captured.captured_queries
+    assert query["sql"].split(" FROM ")[0].count(",") == 1  # the id and the title, no whole rows
+    assert [r.title for r in field.clean([str(choices[0][0])])] == ["Carers Lead"]
+    with pytest.raises(ValidationError, match=f"Choose roles of Manchester only: {elsewhere.pk} is not one of them"):
+        field.clean([str(elsewhere.pk)])
