@@ -120,7 +120,7 @@ class Stage:
 class HireTimes:
     """How long a round took, against the ICS's target (days from the advert opening)."""
 
-    round: AdvertRound
+    round: AdvertRound | None  # None when counted in groups (`hire_times_of`)
     target_days: int
     to_acceptance: int | None  # days from opening to the offer accepted
     to_start: int | None  # days from opening to the contract's confirmed start
@@ -128,14 +128,14 @@ class HireTimes:
     # closed with no confirmed start here (appointed before these records, or not appointed)
     elapsed: int | None
     stages: list[Stage]
+    is_open: bool  # the round's outcome is still open
 
     @property
     def breached(self) -> bool:
         """Over target: the confirmed start is later than the target, or the target passed with no start."""
         if self.to_start is not None:
             return self.to_start > self.target_days
-        live = self.round.outcome == AdvertRound.Outcome.OPEN
-        return live and self.elapsed > self.target_days
+        return self.is_open and self.elapsed > self.target_days
 
 
 def _date(value) -> dt.date | None:
@@ -183,6 +183,7 @@ def hire_times(round_: AdvertRound, today: dt.date | None = None) -> HireTimes:
         to_start=to_start,
         elapsed=elapsed,
         stages=stages,
+        is_open=round_.outcome == AdvertRound.Outcome.OPEN,
     )
 
 
@@ -202,9 +203,14 @@ def hire_times_of(*, opens_on: dt.date, outcome: str, starts_on: dt.date | None,
     """`hire_times`'s figures for a round known by its opening date, outcome and confirmed start (no
     stages): what `HireTimes.breached` needs, for rounds counted in groups."""
     to_start, elapsed = days_to_start(opens_on=opens_on, outcome=outcome, starts_on=starts_on, today=today)
-    round_ = AdvertRound(opens_on=opens_on, outcome=outcome)
     return HireTimes(
-        round=round_, target_days=target_days, to_acceptance=None, to_start=to_start, elapsed=elapsed, stages=[]
+        round=None,
+        target_days=target_days,
+        to_acceptance=None,
+        to_start=to_start,
+        elapsed=elapsed,
+        stages=[],
+        is_open=outcome == AdvertRound.Outcome.OPEN,
     )
 
 
