@@ -11,12 +11,14 @@ see does not exist for them (404).
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import path
 
 from roles import permissions
 from roles.models import AdvertRound
+from roles.paths import path_for_each
 from roles.views import place_for
 
 from . import access
@@ -47,16 +49,24 @@ def round_equality(request, pk):
     )
 
 
+ROUNDS_PER_PAGE = 50
+
+
 def place_equality(request, place):
     place = place_for(request, place)
     on_panel = set(access.rounds_on_panel(request.user).filter(role__place=place).values_list("pk", flat=True))
-    rounds = [
-        round_
-        for round_ in AdvertRound.objects.filter(role__place=place)
+    # Each round's own figures: linked a page at a time (a place may have hundreds of rounds).
+    rounds = Paginator(
+        AdvertRound.objects.filter(role__place=place)
+        .exclude(pk__in=on_panel)
         .select_related("role")
-        .order_by("role__title", "number")
-        if round_.pk not in on_panel
-    ]
+        .only("pk", "number", "opens_on", "closes_on", "role__title")
+        .order_by("role__title", "number", "pk"),
+        ROUNDS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    round_path = path_for_each("recruitment:round_equality")
+    for round_ in rounds:
+        round_.equality_path = round_path(round_.pk)
     applications = Application.objects.filter(round__role__place=place).exclude(round__in=on_panel)
     return render(
         request,

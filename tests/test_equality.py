@@ -400,3 +400,22 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, setup):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_place_report_links_its_rounds_50_a_page(client, setup):
+    from recruitment.equality_views import ROUNDS_PER_PAGE
+    from roles.models import AdvertRound
+
+    for number in range(2, ROUNDS_PER_PAGE + 6):  # the setup's round is number 1
+        AdvertRound.objects.create(
+            role=setup.round.role, number=number, opens_on=setup.round.opens_on, closes_on=setup.round.closes_on
+        )
+    client.force_login(setup.recruiter)
+    url = f"/recruitment/places/{setup.place.slug}/equality/"
+
+    first, last = client.get(url).content.decode(), client.get(url + "?page=2").content.decode()
+
+    assert len(re.findall(r'href="/recruitment/rounds/\d+/equality/"', first)) == ROUNDS_PER_PAGE
+    assert len(re.findall(r'href="/recruitment/rounds/\d+/equality/"', last)) == 5
+    assert "Page 1 of 2" in first and 'href="?page=2#each-round"' in first
+    assert client.get(url + "?page=x").status_code == 200

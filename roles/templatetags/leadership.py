@@ -156,7 +156,8 @@ def choice_inputs(context, field, inline_class="") -> str:
     from django.utils.formats import localize
 
     escape = html.escape
-    invalid = " is-invalid" if field.errors else ""
+    has_errors = bool(field.errors)  # read once: a bound field makes a new error list each time it is asked
+    invalid = " is-invalid" if has_errors else ""
     wrapper = f"form-check{' form-check-inline' if inline_class else ''}"
     name = escape(field.html_name)
     groups = list(optgroups(field))
@@ -173,7 +174,7 @@ def choice_inputs(context, field, inline_class="") -> str:
             value = escape(str(localize(option["value"], use_l10n=False)))
             label = escape(str(option["label"]))
             errors = ""
-            if field.errors and not inline_class and position == len(groups) - 1 and n == len(options) - 1:
+            if has_errors and not inline_class and position == len(groups) - 1 and n == len(options) - 1:
                 errors = render_to_string("bootstrap5/layout/field_errors_block.html", context.flatten())
             parts.append(
                 f'<div class="{wrapper}"><input type="{option["type"]}" class="form-check-input{invalid}" '
