@@ -5,7 +5,10 @@ one of those URLs costs more than the rest of the card. `path_for_each` reverses
 a marker for the row's id and fills the id in for each row.
 """
 
-from django.urls import reverse
+import functools
+from collections.abc import Callable
+
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 MARK = 987654321
 
@@ -14,3 +17,14 @@ def path_for_each(name: str, *, id_name: str = "pk", **kwargs):
     """A function `pk -> reverse(name, kwargs={**kwargs, id_name: pk})`, reversing only once."""
     head, tail = reverse(name, kwargs={**kwargs, id_name: MARK}).split(str(MARK))
     return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+@functools.lru_cache(maxsize=64)
+def _paths_of(name: str, prefix: str, urlconf) -> Callable[[int], str]:
+    return path_for_each(name)
+
+
+def path_of(name: str, pk) -> str:
+    """`reverse(name, kwargs={"pk": pk})` for a URL whose only argument is the id, reversed once per
+    process (and per script prefix and URLconf): for templates that link every row of a long list."""
+    return _paths_of(name, get_script_prefix(), get_urlconf())(pk)

@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from roles import formatting
+from roles import formatting, paths
 from roles.models import BudgetStage, RoleStatus, RoleType
 
 register = template.Library()
@@ -48,6 +48,7 @@ def stage_badge(stage):
 
 
 register.filter("person", formatting.person)
+register.simple_tag(paths.path_of, name="path_of")
 
 
 def _plural(count) -> str:
