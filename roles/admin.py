@@ -148,6 +148,10 @@ class ServiceDoorAdmin(SimpleHistoryAdmin):
     first attempt's transaction was rolled back, so nothing was written.
     """
 
+    # 50 rows a page, not Django's 100: the admin writes each cell in Python, and a national-scale
+    # changelist of 100 roles took 100 ms against 12 ms of SQL.
+    list_per_page = 50
+
     formfield_overrides = UK_DATES
 
     def response_action(self, request, queryset):
