@@ -11,6 +11,7 @@ day, and a Derby City board in another ICS.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -550,6 +551,7 @@ def test_the_admin_board_page_and_decision_list_read_the_same_queries_for_few_or
     change = reverse("admin:governance_board_change", args=[boards.board.pk])
     decisions = reverse("admin:governance_decision_changelist")
     _meetings(boards, 1)
+    client.get(change), client.get(decisions)  # what a process reads once (content types) is not counted
     few = _admin_queries(client, change), _admin_queries(client, decisions)
 
     for n in range(12):
@@ -561,9 +563,18 @@ def test_the_admin_board_page_and_decision_list_read_the_same_queries_for_few_or
 
     assert (_admin_queries(client, change), _admin_queries(client, decisions)) == few
     decision = Decision.objects.filter(item__meeting__board=boards.board).first()
+    decision.roles.add(*(RoleFactory(place=boards.board.place, title=f"Authorised {n}") for n in range(2)))
     version = decision.history.first()
     past = reverse("admin:governance_decision_simple_history", args=[decision.pk, version.history_id])
     assert _admin_queries(client, past) <= 20  # its item by id, its roles and budgets read with their names
+    chosen = list(decision.roles.all())
+    extra = RoleFactory(place=boards.board.place, title="Role the decision did not authorise")
+    html = client.get(past).content.decode()
+    # Only the roles it authorised, as names to search among when changed, not every role offered.
+    (roles,) = re.findall(r'<select name="roles"[^>]*class="admin-autocomplete".*?</select>', html, re.S)
+    offered = re.findall(r'<option value="(\d+)" selected>([^<]*)</option>', roles)
+    assert len(chosen) == 2 and str(extra.pk) not in roles
+    assert sorted(offered) == sorted((str(role.pk), role.title) for role in chosen)
     page = client.get(change).content.decode()
     assert "Member 11" in page  # the name beside each person's id, read in one query
     assert page.count('<option value="') >= 12 * 13  # each row offers the board's own organisations
