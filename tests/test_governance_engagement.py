@@ -852,3 +852,29 @@ def test_feedback_text_is_escaped_wherever_it_is_shown(bexley, team):
         html = client.get(url).content.decode()
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html, url
         assert "<b>Hub</b>" not in html, url
+
+
+def test_every_part_of_a_feedback_point_is_escaped_in_the_log():
+    from types import SimpleNamespace as Row
+
+    from governance.templatetags.engagement_tags import action_badge, feedback_points
+
+    hostile = '<img src=x onerror="alert(1)">'
+    point = Row(
+        pk=7,
+        text=hostile,
+        action="added",
+        get_action_display=lambda: hostile,
+        action_note=hostile,
+        role_list=[Row(path='/roles/1/"><script>', title=hostile)],
+        template_list=[Row(title=hostile)],
+        edit_path="/edit/7/",
+    )
+    html = feedback_points(Row(point_list=[point]), True)
+    assert "<img" not in html and "<script>" not in html and html.count("&lt;img src=x") == 5
+    assert '<li class="mb-1" id="point-7">' in html and 'href="/edit/7/"' in html
+    assert 'href="/roles/1/&quot;&gt;&lt;script&gt;"' in html
+    assert feedback_points(Row(point_list=[]), False) == '<li class="text-muted">No feedback points recorded.</li>'
+    assert action_badge("renamed", "Renamed", tally=3, extra="fs-6", data=True) == (
+        '<span class="badge text-bg-primary fs-6 action-renamed" data-action="renamed">Renamed: 3</span>'
+    )
