@@ -553,6 +553,21 @@ def budget_delete(*, budget: Budget, by) -> None:
     log.info("budget for %s %s deleted by %s", place, budget.year, by)
 
 
+PLACE_KEPT = "Withdraw or move its roles, and remove its budgets and members first; a place with history is kept."
+
+
+def place_holdings(place: Place) -> list[str]:
+    """What keeps `place` from being deleted ("51 roles", "3 budgets", ...): nothing for an empty place."""
+    held = [
+        (place.roles.count(), "role"),
+        (place.budgets.count(), "budget"),
+        (place.memberships.count(), "member"),
+        (place.template_omissions.count(), "template choice"),
+        (place.role_audit.count(), "audit row"),
+    ]
+    return [f"{count} {noun}{'s' if count != 1 else ''}" for count, noun in held if count]
+
+
 def place_delete(*, place: Place, by) -> None:
     """Delete a place that holds nothing: a place with roles, budgets, members or template choices
     is refused with what it holds (the database refuses it too)."""
@@ -560,19 +575,9 @@ def place_delete(*, place: Place, by) -> None:
         place = _lock_places([place.pk])[place.pk]
         if not permissions.is_ics_admin_for(by, place):
             raise MoveNotAllowed(f"Only an ICS administrator may delete {place}.")
-        held = [
-            (place.roles.count(), "role"),
-            (place.budgets.count(), "budget"),
-            (place.memberships.count(), "member"),
-            (place.template_omissions.count(), "template choice"),
-            (place.role_audit.count(), "audit row"),
-        ]
-        held = [f"{count} {noun}{'s' if count != 1 else ''}" for count, noun in held if count]
+        held = place_holdings(place)
         if held:
-            raise DeleteRefused(
-                f"{place} was not deleted: it holds {', '.join(held)}. Withdraw or move its roles, and remove its "
-                "budgets and members first; a place with history is kept."
-            )
+            raise DeleteRefused(f"{place} was not deleted: it holds {', '.join(held)}. {PLACE_KEPT}")
         place._history_user = by
         place.delete()
     log.info("place %s deleted by %s", place, by)

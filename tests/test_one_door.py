@@ -460,6 +460,8 @@ def test_a_place_with_roles_budgets_or_members_is_not_deleted(client, world):
     response = client.post(f"/admin/roles/place/{world.bexley.pk}/delete/", {"post": "yes"})
 
     assert "would require deleting the following protected related objects" in text_of(confirm)
+    # What keeps it, said at once (not every row a deletion would reach, gathered first).
+    assert "Bexley holds 1 role, 1 budget, 3 members" in text_of(confirm)
     assert response.status_code == 200
     assert Place.objects.filter(pk=world.bexley.pk).exists()
     assert Membership.objects.filter(user=recruiter, place=world.bexley).exists()
