@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roles import permissions
 from roles.extensions import dashboard_section
@@ -113,7 +113,7 @@ def _page(request, rows, per_page: int, name: str = "page"):
     return Paginator(rows, per_page).get_page(request.GET.get(name))
 
 
-def _render_place(request, place: Place, *, form: TrancheStartForm | None = None, status: int = 200):
+def _render_place(request, place: Place):
     today = timezone.localdate()
     may_plan = plans.may_plan(request.user, place)
     tranches = _page(request, Tranche.objects.filter(place=place).order_by("-created_at", "-pk"), TRANCHES_PER_PAGE)
@@ -135,10 +135,9 @@ def _render_place(request, place: Place, *, form: TrancheStartForm | None = None
         "single_svg": svg,
         **_due_lists(request, Milestone.objects.filter(place=place), [place.pk], today, PLACE_DUE_ROWS),
         "due_url": reverse("recruitment:place_due", args=[place.slug]),
-        "form": (form or TrancheStartForm(place=place)) if may_plan else None,
         "planning": {place.pk} if may_plan else set(),
     }
-    return render(request, "recruitment/plans.html", context, status=status)
+    return render(request, "recruitment/plans.html", context)
 
 
 def _render_detail(request, place: Place, tranche: Tranche, *, status: int = 200):
@@ -173,17 +172,23 @@ def _problems(form) -> str:
 # --- A place's plans ----------------------------------------------------------------------------------------
 
 
+@require_safe
 def place_plans(request, place):
-    """The place's tranches with their progress, what is due and what has drifted; a tranche is started
-    here from a plan template (POST)."""
+    """The place's tranches with their progress, what is due and what has drifted."""
+    return _render_place(request, place_for(request, place))
+
+
+def tranche_new(request, place):
+    """Start a tranche of the place's roles from a plan template: its own page, since it lists every
+    role of the place to choose from (1,000 at the largest)."""
     place = place_for(request, place)
-    if request.method != "POST":
-        return _render_place(request, place)
     _must_plan(request, place)
-    form = TrancheStartForm(request.POST, place=place)
+    form = TrancheStartForm(request.POST or None, place=place)
+    if request.method != "POST":
+        return _render_tranche_form(request, place, form)
     if not form.is_valid():
         messages.error(request, "No tranche was started: " + _problems(form))
-        return _render_place(request, place, form=form, status=400)
+        return _render_tranche_form(request, place, form, status=400)
     data = form.cleaned_data
     try:
         tranche = plans.tranche_start(
@@ -196,13 +201,17 @@ def place_plans(request, place):
         )
     except ChangeRefused as error:
         messages.error(request, str(error))
-        return _render_place(request, place, form=form, status=error.status)
+        return _render_tranche_form(request, place, form, status=error.status)
     messages.success(
         request,
         f"“{tranche.name}” is started from “{data['template']}”, counting from {day(data['starts_on'])}: "
         "adjust its milestones below.",
     )
     return redirect("recruitment:plan_detail", place.slug, tranche.pk)
+
+
+def _render_tranche_form(request, place: Place, form: TrancheStartForm, *, status: int = 200):
+    return render(request, "recruitment/tranche_new.html", {"place": place, "form": form}, status=status)
 
 
 def plan_detail(request, place, pk):
@@ -405,6 +414,7 @@ def due_panel(request, place, year) -> str:
 
 urlpatterns = [
     path("places/<slug:place>/plans/", place_plans, name="place_plans"),
+    path("places/<slug:place>/plans/new/", tranche_new, name="tranche_new"),
     path("places/<slug:place>/plans/<int:pk>/", plan_detail, name="plan_detail"),
     path("places/<slug:place>/due/", place_due, name="place_due"),
     path("milestones/new/", milestone_new, name="milestone_new"),

@@ -335,6 +335,7 @@ GETS = [
     Case("place_due-greenwich", "place_due", lambda r: ["greenwich"], GREENWICH),
     Case("milestone_edit", "milestone_edit", _pk(lambda r: r.milestone), PLAN_CHANGE),
     Case("milestone_new", "milestone_new", lambda r: [], PLAN_CHANGE, query=lambda r: f"?tranche={r.tranche.pk}"),
+    Case("tranche_new", "tranche_new", lambda r: ["bexley"], PLAN_CHANGE),
     Case("my_due", "my_due", lambda r: [], MY_DUE),
     Case("my_reminders", "my_reminders", lambda r: [], MY_DUE),
 ]

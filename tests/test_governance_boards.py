@@ -453,7 +453,7 @@ def test_the_secretariat_changes_nothing_in_the_catalogue_or_recruitment(boards)
         client.post(reverse("roles:role_move", args=["bexley", role.pk, "approved"]), {"reason": "x"}).status_code
         == 403
     )
-    assert client.post(reverse("recruitment:place_plans", args=["bexley"]), {"name": "T"}).status_code == 403
+    assert client.post(reverse("recruitment:tranche_new", args=["bexley"]), {"name": "T"}).status_code == 403
     assert not changes(before, fingerprint())
 
 

@@ -664,13 +664,18 @@ def test_adding_a_single_milestone_to_a_place(client, place, team):
     )
 
 
-def test_starting_a_tranche_from_a_template_on_the_plans_page(client, place, team):
+def test_starting_a_tranche_from_a_template_on_its_own_page(client, place, team):
     template = table_4_template(place.ics)
     role = RoleFactory(place=place)
     client.force_login(team)
+    plans_page = client.get(reverse("recruitment:place_plans", args=["bexley"])).content.decode()
+    form_page = client.get(reverse("recruitment:tranche_new", args=["bexley"]))
+    assert f'href="{reverse("recruitment:tranche_new", args=["bexley"])}"' in plans_page
+    assert 'name="roles"' not in plans_page  # the place's roles are listed on the form's own page only
+    assert form_page.status_code == 200 and f'value="{role.pk}"' in form_page.content.decode()
 
     response = client.post(
-        reverse("recruitment:place_plans", args=["bexley"]),
+        reverse("recruitment:tranche_new", args=["bexley"]),
         {"name": "Tranche 2", "template": template.pk, "starts_on": "2022-09-05", "roles": [role.pk]},
     )
 
@@ -690,9 +695,9 @@ def test_a_tranche_name_already_used_or_another_icss_template_is_refused(client,
         "starts_on": "2022-09-05",
     }
 
-    taken = client.post(reverse("recruitment:place_plans", args=["bexley"]), body)
+    taken = client.post(reverse("recruitment:tranche_new", args=["bexley"]), body)
     foreign_template = client.post(
-        reverse("recruitment:place_plans", args=["bexley"]), {**body, "name": "Tranche 9", "template": foreign.pk}
+        reverse("recruitment:tranche_new", args=["bexley"]), {**body, "name": "Tranche 9", "template": foreign.pk}
     )
 
     assert taken.status_code == 400
@@ -704,9 +709,11 @@ def test_a_tranche_name_already_used_or_another_icss_template_is_refused(client,
 def test_a_reader_cannot_start_a_tranche(client, place, users):
     client.force_login(users["secretariat"])
 
-    response = client.post(reverse("recruitment:place_plans", args=["bexley"]), {"name": "Mine"})
+    response = client.post(reverse("recruitment:tranche_new", args=["bexley"]), {"name": "Mine"})
 
     assert response.status_code == 403
+    assert client.get(reverse("recruitment:tranche_new", args=["bexley"])).status_code == 403
+    assert client.post(reverse("recruitment:place_plans", args=["bexley"]), {"name": "Mine"}).status_code == 405
     assert not Tranche.objects.exists()
 
 

@@ -250,7 +250,7 @@ def test_role_checkboxes_keep_crispys_markup_escape_titles_and_show_the_error(cl
     foreign = RoleFactory(place=other)
 
     response = client.post(
-        reverse("recruitment:place_plans", args=[place.slug]),
+        reverse("recruitment:tranche_new", args=[place.slug]),
         {"name": "T", "template": "", "starts_on": "1/2/2022", "roles": [str(foreign.pk)]},
     )
 
