@@ -128,6 +128,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "leadership.urls"
+# Django's form renderer with its commonest widget templates written in Python (leadership/form_renderer.py).
+FORM_RENDERER = "leadership.form_renderer.FastWidgets"
 
 TEMPLATES = [
     {

@@ -1,0 +1,110 @@
+"""`leadership.form_renderer.FastWidgets` writes the inputs, selects, options and textareas Django's
+templates write, character for character, whatever the value, attributes and choices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.contrib.admin import widgets as admin_widgets
+from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
+from hypothesis import given
+from hypothesis import strategies as st
+
+from leadership.form_renderer import FastWidgets
+from tests.helpers import fuzz
+
+
+class WithoutTemplates(FastWidgets):
+    """FastWidgets that fails if it reaches for a template: the widgets below are all written in Python."""
+
+    def get_template(self, template_name):
+        raise AssertionError(f"{template_name} was rendered through its template")
+
+
+DJANGO, FAST = DjangoTemplates(), WithoutTemplates()
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
+    ['<b>"x" & y</b>', "", " ", "0", "'", "&amp;"]
+)
+VALUES = st.one_of(
+    st.none(),
+    TEXT,
+    TEXT.map(mark_safe),
+    st.integers(-5, 5),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-1000, max_value=1000),
+    st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1)),
+    st.booleans(),
+)
+ATTRS = st.dictionaries(
+    st.sampled_from(["class", "id", "placeholder", "data-x", "aria-describedby", "size", "disabled", "required"]),
+    st.one_of(TEXT, st.booleans(), st.integers(0, 99), TEXT.map(mark_safe)),
+    max_size=5,
+)
+INPUTS = [
+    forms.TextInput,
+    forms.NumberInput,
+    forms.EmailInput,
+    forms.URLInput,
+    forms.PasswordInput,
+    forms.HiddenInput,
+    forms.DateInput,
+    forms.DateTimeInput,
+    forms.TimeInput,
+    forms.CheckboxInput,
+    forms.SearchInput,
+    forms.TelInput,
+    forms.ColorInput,
+    forms.Textarea,
+    admin_widgets.AdminTextInputWidget,
+    admin_widgets.AdminIntegerFieldWidget,
+    admin_widgets.AdminTextareaWidget,
+]
+LABELS = st.one_of(TEXT, TEXT.map(mark_safe), st.integers(0, 9), st.dates(dt.date(2020, 1, 1), dt.date(2030, 1, 1)))
+CHOICE = st.tuples(st.one_of(TEXT, st.integers(0, 9)), LABELS)
+CHOICES = st.lists(st.one_of(CHOICE, st.tuples(st.one_of(TEXT, LABELS), st.lists(CHOICE, max_size=3))), max_size=5)
+
+
+def both(widget, name, value, attrs) -> tuple[str, str]:
+    return widget.render(name, value, attrs, renderer=DJANGO), widget.render(name, value, attrs, renderer=FAST)
+
+
+@fuzz
+@given(widget=st.sampled_from(INPUTS), name=TEXT, value=VALUES, attrs=ATTRS, own=ATTRS)
+def test_inputs_and_textareas_are_written_as_djangos_templates_write_them(widget, name, value, attrs, own):
+    django, fast = both(widget(attrs=own), name, value, attrs)
+    assert fast == django
+
+
+@fuzz
+@given(
+    multiple=st.booleans(),
+    choices=CHOICES,
+    name=TEXT,
+    value=st.one_of(VALUES, st.lists(st.one_of(TEXT, st.integers(0, 9)), max_size=3)),
+    attrs=ATTRS,
+)
+def test_selects_and_their_options_are_written_as_djangos_templates_write_them(multiple, choices, name, value, attrs):
+    widget = (forms.SelectMultiple if multiple else forms.Select)(choices=choices)
+    django, fast = both(widget, name, value, attrs)
+    assert fast == django
+
+
+def test_a_form_renders_the_same_through_either_renderer():
+    class Form(forms.Form):
+        title = forms.CharField(initial='Frailty <Lead> & "Care"')
+        sessions = forms.DecimalField(initial=Decimal("1.5"))
+        starts = forms.DateField(initial=dt.date(2022, 4, 4))
+        kind = forms.ChoiceField(choices=[("c", "Clinical"), ("Care", [("s", "Social care"), ("v", "Voluntary")])])
+        notes = forms.CharField(widget=forms.Textarea, initial="Line 1\nLine <2>")
+        agreed = forms.BooleanField(initial=True)
+
+    django, fast = Form(renderer=DJANGO).as_div(), Form(renderer=FastWidgets()).as_div()  # the form's own templates
+    assert fast == django and "Frailty &lt;Lead&gt; &amp; &quot;Care&quot;" in fast
+
+
+def test_other_widgets_are_left_to_djangos_templates():
+    widget = forms.CheckboxSelectMultiple(choices=[("a", "A <b>")])
+    fast = widget.render("x", ["a"], renderer=FastWidgets())
+    assert fast == widget.render("x", ["a"], renderer=DJANGO) and "A &lt;b&gt;" in fast
