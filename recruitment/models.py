@@ -398,6 +398,11 @@ def shown_when(kind: str, starts_on, ends_on) -> str:
     return f"{starts_on.day} {starts_on:%b %Y}"
 
 
+def is_late(*, done_on, due_on, today) -> bool:
+    """Late: not done, and the day it falls due (None while TBC) has passed."""
+    return done_on is None and due_on is not None and due_on < today
+
+
 def when_problems(kind: str, starts_on, ends_on) -> dict[str, str]:
     """What is wrong with a milestone's time, by field: one rule for milestones and template steps."""
     problems = {}
@@ -518,8 +523,7 @@ class Milestone(models.Model):
         return self.done_on is not None
 
     def is_late(self, today) -> bool:
-        due = self.due_on
-        return not self.is_done and due is not None and due < today
+        return is_late(done_on=self.done_on, due_on=self.due_on, today=today)
 
 
 class PlanTemplate(models.Model):

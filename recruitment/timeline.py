@@ -20,7 +20,7 @@ from html import escape
 
 from roles.formatting import day
 
-from .models import When
+from .models import When, is_late
 
 DONE, PENDING, LATE, TBC = "done", "pending", "late", "tbc"
 COLOURS = {DONE: "#007f3b", PENDING: "#005eb8", LATE: "#d5281b", TBC: "#4c6272"}
@@ -42,7 +42,7 @@ def status_at(*, done_on: dt.date | None, due_on: dt.date | None, today: dt.date
         return DONE
     if due_on is None:
         return TBC
-    return LATE if due_on < today else PENDING
+    return LATE if is_late(done_on=done_on, due_on=due_on, today=today) else PENDING
 
 
 def status_of(milestone, today: dt.date) -> str:

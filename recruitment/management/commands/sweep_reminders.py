@@ -179,7 +179,7 @@ class Command(BaseCommand):
                 )
             )
         Milestone.objects.bulk_create(rows, batch_size=5000)
-        late = sum(1 for m in rows if m.done_on is None and m.due_on is not None and m.due_on < on)
+        late = sum(1 for m in rows if m.is_late(on))
         self.stdout.write(
             f"Made {count:,} milestones in {time.perf_counter() - started:.1f} s ({late:,} of them late and never "
             f"reminded); sweeping {day(on)}."
