@@ -60,14 +60,16 @@ def _text_xml(text: str) -> str:
     return f"<is><t{space}>{text}</t></is>"
 
 
+def _style_attr(style: str) -> str:
+    return f' s="{_STYLE_INDEX[style]}"' if style != "plain" else ""
+
+
 def text_cell(ref: str, value: str, style: str = "plain") -> str:
-    s = f' s="{_STYLE_INDEX[style]}"' if style != "plain" else ""
-    return f'<c r="{ref}"{s} t="inlineStr">{_text_xml(value)}</c>'
+    return f'<c r="{ref}"{_style_attr(style)} t="inlineStr">{_text_xml(value)}</c>'
 
 
 def number_cell(ref: str, value, style: str = "plain") -> str:
-    s = f' s="{_STYLE_INDEX[style]}"' if style != "plain" else ""
-    return f'<c r="{ref}"{s}><v>{value}</v></c>'
+    return f'<c r="{ref}"{_style_attr(style)}><v>{value}</v></c>'
 
 
 def date_cell(ref: str, value: dt.date, style: str = "date") -> str:
