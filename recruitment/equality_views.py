@@ -18,7 +18,6 @@ from django.urls import path
 
 from roles import permissions
 from roles.models import AdvertRound
-from roles.paths import path_for_each
 from roles.views import place_for
 
 from . import access
@@ -64,9 +63,6 @@ def place_equality(request, place):
         .order_by("role__title", "number", "pk"),
         ROUNDS_PER_PAGE,
     ).get_page(request.GET.get("page"))
-    round_path = path_for_each("recruitment:round_equality")
-    for round_ in rounds:
-        round_.equality_path = round_path(round_.pk)
     applications = Application.objects.filter(round__role__place=place).exclude(round__in=on_panel)
     return render(
         request,
