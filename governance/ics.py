@@ -56,6 +56,7 @@ from roles.selectors import (
     TemplateComparison,
     Variation,
     compare_with_template,
+    function_sessions,
     place_dashboards,
 )
 
@@ -357,13 +358,14 @@ def functions_coverage(*, places: list[Place], year: FinancialYear) -> Functions
     `year`: the roles that count (committed or pipeline), a role serving several functions sharing
     its sessions between them as the dashboard's spend by function does (`split_evenly`, the odd
     hundredth to the first function in order) and counted under each: the dashboards' spend by
-    function (`roles.selectors.place_dashboards`), read for all the places at once, and the functions."""
+    function without its cost (`roles.selectors.function_sessions`), read for all the places at once,
+    and the functions."""
     functions = list(Function.objects.all())
-    boards = place_dashboards(places=places, year=year)
+    served = function_sessions(places=places, year=year)
     slugs = {function.slug: function.pk for function in functions}
     cells: dict[tuple[int | None, int], Coverage] = {}
     for place in places:
-        for group in boards[place.pk].by_function:
+        for group in served[place.pk]:
             cells[slugs.get(group.key), place.pk] = Coverage(group.count, group.sessions)
     rows = []
     for function in [*functions, None]:

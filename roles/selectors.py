@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Case, Count, DateField, F, OuterRef, Q, Subquery, Sum, Value, When, Window
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, Subquery, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, ExtractYear, Greatest, Least, RowNumber
 from django.utils import timezone
 
@@ -271,33 +272,14 @@ def place_dashboards(*, places, year: FinancialYear) -> dict[int, Dashboard]:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    links = (
-        through.objects.filter(role__place__in=ids)
-        .filter(running_in(year, "role__"))
-        .annotate(**days_in(year, "role__"), **function_positions())
-        .values(
-            "role__place_id",
-            "role__status",
-            "role__held_from",
-            "role__sessions_per_week",
-            "role__rate_per_session",
-            "first",
-            "last",
-            "function_id",
-            "function__name",
-            "function__slug",
-            "of",
-            "position",
-        )
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    links = _function_links(ids, year, days_in(year, "role__"), "role__rate_per_session", "first", "last")
     money: dict[int, dict[str, Cost]] = defaultdict(lambda: defaultdict(Cost.zero))
     intervals: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     statuses: dict[int, dict[str, Group]] = defaultdict(dict)
     types: dict[int, dict[str, Group]] = defaultdict(dict)
     functions: dict[int, dict[int | None, Group]] = defaultdict(dict)
 
+    @functools.cache  # a role's figures come again with each function it serves
     def cost(place_id, sessions, rate, first, last) -> Cost:
         return cost_in_year(
             sessions=sessions,
@@ -308,12 +290,6 @@ def place_dashboards(*, places, year: FinancialYear) -> dict[int, Dashboard]:
             on_cost_percent=on_cost.get(place_id, Decimal(0)),
         )
 
-    def add(groups: dict, key, label: str, slug: str, n: int, sessions: Decimal, amount: Decimal) -> None:
-        group = groups.setdefault(key, Group(label=label, key=slug))
-        group.count += n
-        group.sessions += sessions
-        group.cost += amount
-
     for shape in shapes:
         place_id, n, sessions = shape["place_id"], shape["n"], shape["sessions_per_week"]
         one = cost(place_id, sessions, shape["rate_per_session"], shape["first"], shape["last"])
@@ -321,29 +297,22 @@ def place_dashboards(*, places, year: FinancialYear) -> dict[int, Dashboard]:
         money[place_id][stage] = money[place_id][stage] + Cost(pay=one.pay * n, on_cost=one.on_cost * n, days=0)
         intervals[place_id][stage].append((sessions * n, shape["first"], shape["last"]))
         status, kind = RoleStatus(shape["status"]), RoleType(shape["role_type"])
-        add(statuses[place_id], status, status.label, status.value, n, sessions * n, one.total * n)
+        _add(statuses[place_id], status, status.label, status.value, n, sessions * n, one.total * n)
         if stage != BudgetStage.NONE:
-            add(types[place_id], kind, kind.label, kind.value, n, sessions * n, one.total * n)
+            _add(types[place_id], kind, kind.label, kind.value, n, sessions * n, one.total * n)
         if stage in COUNTED_STAGES and not shape["serves"]:
-            add(functions[place_id], None, "No function given", "none", n, sessions * n, one.total * n)
-    for link in links:
-        if stage_of(link["role__status"], link["role__held_from"]) not in COUNTED_STAGES:
-            continue
-        place_id, n, sessions, of = link["role__place_id"], link["n"], link["role__sessions_per_week"], link["of"]
-        one = cost(place_id, sessions, link["role__rate_per_session"], link["first"], link["last"])
-        share, session_share = (
-            split_evenly(one.total, of)[link["position"]],
-            split_evenly(sessions, of)[link["position"]],
-        )
-        add(
-            functions[place_id],
-            link["function_id"],
-            link["function__name"],
-            link["function__slug"],
-            n,
-            session_share * n,
-            share * n,
-        )
+            _add(functions[place_id], None, *UNASSIGNED, n, sessions * n, one.total * n)
+    _add_served(
+        functions,
+        links,
+        lambda link: cost(
+            link["role__place_id"],
+            link["role__sessions_per_week"],
+            link["role__rate_per_session"],
+            link["first"],
+            link["last"],
+        ),
+    )
     boards = {}
     for place in places:
         spent, runs = money[place.pk], intervals[place.pk]
@@ -366,6 +335,90 @@ def place_dashboards(*, places, year: FinancialYear) -> dict[int, Dashboard]:
             + ([unassigned] if unassigned else []),
         )
     return boards
+
+
+UNASSIGNED = ("No function given", "none")  # the label and key of roles that serve no function
+
+
+def _add(groups: dict, key, label: str, slug: str, n: int, sessions: Decimal, amount: Decimal = Decimal(0)) -> None:
+    group = groups.setdefault(key, Group(label=label, key=slug))
+    group.count += n
+    group.sessions += sessions
+    group.cost += amount
+
+
+def _function_links(ids: list[int], year: FinancialYear, annotations: dict | None = None, *fields: str):
+    """The places' role-function links running in `year`, grouped by what a function's share of a
+    role depends on (place, status, held from, sessions, the function, how many the role serves and
+    where this one comes) and by `fields`, with each group's count `n`."""
+    return (
+        Role.functions.through.objects.filter(role__place__in=ids)
+        .filter(running_in(year, "role__"))
+        .annotate(**(annotations or {}), **function_positions())
+        .values(
+            "role__place_id",
+            "role__status",
+            "role__held_from",
+            "role__sessions_per_week",
+            "function_id",
+            "function__name",
+            "function__slug",
+            "of",
+            "position",
+            *fields,
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def _add_served(functions: dict, links, cost_of=None) -> None:
+    """Add to `functions[place id][function id]` each counted role's share of its sessions (and of its
+    cost, `cost_of(link)`, when given): `split_evenly` between the functions it serves, the role
+    counted under each."""
+    shares = functools.cache(split_evenly)  # groups of one shape share their split
+    for link in links:
+        if stage_of(link["role__status"], link["role__held_from"]) not in COUNTED_STAGES:
+            continue
+        n, sessions, of, position = link["n"], link["role__sessions_per_week"], link["of"], link["position"]
+        amount = shares(cost_of(link).total, of)[position] * n if cost_of else Decimal(0)
+        _add(
+            functions[link["role__place_id"]],
+            link["function_id"],
+            link["function__name"],
+            link["function__slug"],
+            n,
+            shares(sessions, of)[position] * n,
+            amount,
+        )
+
+
+def function_sessions(*, places, year: FinancialYear) -> dict[int, list[Group]]:
+    """Each place's roles and sessions a week per priority function in `year`, counted as its
+    dashboard's `by_function` counts them (`_add_served`) but without their cost (`cost` stays 0),
+    "No function given" last: the ICS's functions page. Two queries whose rows grow with the shapes
+    of roles (status, sessions, functions), not with the roles."""
+    ids = [place.pk for place in places]
+    functions: dict[int, dict[int | None, Group]] = defaultdict(dict)
+    _add_served(functions, _function_links(ids, year))
+    unserved = (
+        Role.objects.filter(place__in=ids)
+        .filter(running_in(year))
+        .exclude(Exists(Role.functions.through.objects.filter(role_id=OuterRef("pk"))))
+        .values("place_id", "status", "held_from", "sessions_per_week")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for shape in unserved:
+        if stage_of(shape["status"], shape["held_from"]) in COUNTED_STAGES:
+            n = shape["n"]
+            _add(functions[shape["place_id"]], None, *UNASSIGNED, n, shape["sessions_per_week"] * n)
+    served = {}
+    for place in places:
+        by_function = functions[place.pk]
+        unassigned = by_function.pop(None, None)
+        served[place.pk] = sorted(by_function.values(), key=lambda g: g.label) + ([unassigned] if unassigned else [])
+    return served
 
 
 def dashboard_with_lines(*, place: Place, year: FinancialYear) -> Dashboard:
@@ -448,7 +501,7 @@ def _by_function(lines: list[RoleLine], functions_of) -> list[Group]:
     penny going to the first, so the column adds up to the total; its count appears under each.
     """
     groups: dict[int, Group] = {}
-    unassigned = Group(label="No function given", key="none")
+    unassigned = Group(*UNASSIGNED)
     for line in lines:
         if line.stage not in COUNTED_STAGES:
             continue
