@@ -28,6 +28,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -45,6 +46,7 @@ from roles.models import (
     Place,
     Role,
     RoleStatus,
+    RoleType,
     TemplateOmission,
     TemplateRole,
     normalise_title,
@@ -451,21 +453,37 @@ class AdoptionMatrix:
 ADOPTION_FIELDS = ("pk", "place_id", "title", "template_role_id", "role_type", "variation_reason")
 
 
+class AdoptionRole(NamedTuple):
+    """A role as the matrix and its exports read it: the six columns they show (`ADOPTION_FIELDS`),
+    as values rather than a model row each (an ICS has thousands)."""
+
+    pk: int
+    place_id: int
+    title: str
+    template_role_id: int | None
+    role_type: str
+    variation_reason: str
+
+    def get_role_type_display(self) -> str:
+        return RoleType(self.role_type).label
+
+
 def adoption_matrix(*, ics: ICS, places: list[Place]) -> AdoptionMatrix:
     """The ICS's template roles against each place's roles (`compare_with_template`, the comparison
     page's rule) for the places compared (not the ICS-wide unit): three queries, whatever the number
-    of places and roles. A role is read by the six columns the matrix shows (`ADOPTION_FIELDS`)."""
+    of places and roles. A role is read by the six columns the matrix shows (`AdoptionRole`)."""
     compared = compared_places(places)
     ids = [p.pk for p in compared]
     templates = list(TemplateRole.objects.filter(ics=ics).order_by("order", "title"))
     roles = (
         Role.objects.filter(place__in=ids, predates_ics_model=False)
         .exclude(status=RoleStatus.WITHDRAWN)
-        .only(*ADOPTION_FIELDS)
         .order_by("title", "pk")
+        .values_list(*ADOPTION_FIELDS)
     )
-    roles_of: dict[int, list[Role]] = defaultdict(list)
-    for role in roles:
+    roles_of: dict[int, list[AdoptionRole]] = defaultdict(list)
+    for values in roles:
+        role = AdoptionRole(*values)
         roles_of[role.place_id].append(role)
     omissions: dict[int, dict[int, TemplateOmission]] = defaultdict(dict)
     for omission in TemplateOmission.objects.filter(place__in=ids):

@@ -287,6 +287,32 @@ def test_the_functions_page_names_the_gaps_across_the_system(admin_client):
 # --- The template adoption matrix ------------------------------------------------------------------------
 
 
+def test_a_matrix_cell_is_written_escaped_with_its_link_reason_titles_and_type_change():
+    from governance.ics import AdoptionRole, Cell
+    from governance.templatetags.ics_tags import adoption_cell
+    from roles.selectors import ComparisonRow
+
+    place = Place(name="Bexley <b>", slug="bexley")
+    template = TemplateRole(pk=7, title="Clinical Lead", role_type=RoleType.CLINICAL)
+    roles = [
+        AdoptionRole(i, 1, f'Lead "{i}" <script>', 7, RoleType.CARE, "Because <we> & 'they' said") for i in range(5)
+    ]
+    rows = [ComparisonRow(Variation.RENAMED, template, role) for role in roles]
+    for row in rows:
+        row.url = "/places/bexley/template/?a=1&b=2#row"
+
+    html = adoption_cell(Cell(place=place, template_role=template, rows=rows))
+
+    assert html.startswith('<td class="adoption-cell adoption-renamed" data-place="bexley" data-kind="renamed">')
+    assert (
+        '<a href="/places/bexley/template/?a=1&amp;b=2#row" title="Because &lt;we&gt; &amp; &#x27;they&#x27; said'
+        in html
+    )
+    assert "in Bexley &lt;b&gt;</span>" in html
+    assert html.count("&lt;script&gt;") == 3 and "<script>" not in html
+    assert "and 2 more" in html and "type changed" in html
+
+
 def test_bexleys_column_is_its_template_comparison(admin_client):
     response = admin_client.get(url("ics_adoption"))
 
