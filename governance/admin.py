@@ -76,12 +76,15 @@ class BoardMemberInline(BoardRowsInline):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         board = getattr(request, "_members_of_board", None)
         if db_field.name == "organisation":
-            places = permissions.admin_places(request.user, change=True)
+            # A member represents one of this board's organisations (`BoardMember.clean`): a board
+            # being added has none saved yet, so its members are named first and placed after.
             kwargs["queryset"] = (
-                Organisation.objects.filter(board=board)
-                if board is not None
-                else Organisation.objects.filter(board__place__in=places).select_related("board")
+                Organisation.objects.filter(board=board) if board is not None else Organisation.objects.none()
             )
+            if board is None:
+                kwargs["help_text"] = (
+                    "Save the board with its organisations first, then choose who each member represents."
+                )
             kwargs.setdefault("form_class", IdChoiceField)
             field = super().formfield_for_foreignkey(db_field, request, **kwargs)
             field.choices = list(field.choices)  # read once, not once a row (every row's copy shares them)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -140,6 +141,13 @@ class BoardMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person.name} ({self.get_capacity_display()}, {self.board})"
+
+    def clean(self):
+        """A member represents one of their own board's organisations, never another board's."""
+        if self.organisation_id and self.board_id and self.organisation.board_id != self.board_id:
+            raise ValidationError(
+                {"organisation": "That organisation sits on another board: choose one of this board's organisations."}
+            )
 
     @property
     def chairs(self) -> bool:

@@ -28,7 +28,7 @@ from recruitment.reminders import sweep
 from roles.models import AccessKind, Budget, Declaration, Person, Place
 from roles.services import ChangeRefused, MoveNotAllowed
 from tests.factories import ICSFactory, PlaceFactory, RoleFactory, UserFactory, member
-from tests.helpers import fuzz
+from tests.helpers import admin_form_body, fuzz
 from tests.test_fuzz import changes, fingerprint
 
 pytestmark = pytest.mark.django_db
@@ -578,6 +578,32 @@ def test_the_admin_board_page_and_decision_list_read_the_same_queries_for_few_or
     page = client.get(change).content.decode()
     assert "Member 11" in page  # the name beside each person's id, read in one query
     assert page.count('<option value="') >= 12 * 13  # each row offers the board's own organisations
+
+
+def test_a_member_represents_one_of_their_own_boards_organisations_never_anothers(boards):
+    from django.core.exceptions import ValidationError
+
+    other = Board.objects.create(place=boards.board.place, name="Bexley Finance Group", kind=boards.board.kind)
+    elsewhere = Organisation.objects.create(board=other, name="Another board's trust")
+    client = _client(boards.users["ics_admin"])
+    change = reverse("admin:governance_board_change", args=[boards.board.pk])
+    body = admin_form_body(client.get(change))
+    row = next(key[: -len("-person")] for key in body if key.endswith("-person") and "__prefix__" not in key)
+    member = BoardMember.objects.get(pk=body[f"{row}-id"])
+    body[f"{row}-organisation"] = str(elsewhere.pk)  # forged: the page offers this board's organisations only
+
+    response = client.post(change, body)
+
+    assert response.status_code == 200 and "errornote" in response.content.decode()
+    member.refresh_from_db()
+    assert member.organisation_id != elsewhere.pk
+    member.organisation = elsewhere
+    with pytest.raises(ValidationError, match="sits on another board"):
+        member.full_clean()
+    # A board being added has no organisations saved yet: its members' organisations are chosen after.
+    add = client.get(reverse("admin:governance_board_add")).content.decode()
+    assert "Save the board with its organisations first" in add
+    assert "Another board&#x27;s trust" not in add and boards.orgs[VOTING[0]].name not in add
 
 
 def test_meetings_and_decisions_are_read_only_in_the_admin_and_part_2_is_private_there(boards):
