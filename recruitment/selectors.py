@@ -56,21 +56,36 @@ def declared_pairs(round_: AdvertRound) -> set[tuple[int, int]]:
 
 def ranking(round_: AdvertRound, stage: str, applications: QuerySet[Application] | None = None) -> Ranking:
     """The round's candidates at `stage`, best first, in five queries whatever their number."""
-    criteria = list(round_.criteria.filter(stage=stage))
     apps = list((applications if applications is not None else round_.applications.all()).select_related("person"))
+    return rankings(round_, [(stage, apps)])[0]
+
+
+def rankings(round_: AdvertRound, stages: list[tuple[str, list[Application]]]) -> list[Ranking]:
+    """Each stage's candidates (applications read already, each with its `person`), best first: a
+    criterion's mean over the panel members who scored it and have declared no interest in the
+    candidate, the weighted means added up. Four queries whatever the number of stages and
+    candidates: the criteria, the panel, the declarations and the scores."""
+    wanted = [stage for stage, _apps in stages]
+    criteria_of: dict[str, list[Criterion]] = defaultdict(list)
+    for criterion in round_.criteria.filter(stage__in=wanted):
+        criteria_of[criterion.stage].append(criterion)
     members = {m.pk: m for m in PanelMember.objects.filter(round=round_).select_related("person")}
     conflicts = declared_pairs(round_)
+    scores_of: dict[str, list[tuple]] = defaultdict(list)
+    for stage, *score in Score.objects.filter(application__round=round_, criterion__stage__in=wanted).values_list(
+        "criterion__stage", "application_id", "criterion_id", "panel_member_id", "value"
+    ):
+        scores_of[stage].append(score)
+    return [_ranked(stage, apps, criteria_of[stage], members, conflicts, scores_of[stage]) for stage, apps in stages]
+
+
+def _ranked(stage: str, apps: list[Application], criteria, members, conflicts, scores) -> Ranking:
     by_app: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     counted_by: dict[int, set[int]] = defaultdict(set)
-    scored_by: dict[int, set[int]] = defaultdict(set)
-    scores = Score.objects.filter(application__round=round_, criterion__stage=stage).values_list(
-        "application_id", "criterion_id", "panel_member_id", "value"
-    )
     person_of = {a.pk: a.person_id for a in apps}
     for app_id, criterion_id, member_id, value in scores:
         if app_id not in person_of or member_id not in members:
             continue
-        scored_by[app_id].add(member_id)
         if (members[member_id].person_id, person_of[app_id]) in conflicts:
             continue
         by_app[app_id][criterion_id].append(value)

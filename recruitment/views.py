@@ -134,13 +134,17 @@ def _render_round(request, round_: AdvertRound, *, status: int = 200, **forms):
         round_.applications.select_related("person__profession", "interview_slot").order_by("candidate_number")
     )
     columns = [(A(s), [a for a in applications if a.status == s]) for s in KANBAN]
-    shortlisting = selectors.ranking(round_, Criterion.Stage.SHORTLISTING, round_.applications.all())
-    interviews = selectors.ranking(
-        round_,
-        Criterion.Stage.INTERVIEW,
+    interviewed = set(
         round_.applications.filter(status__in=[A.SHORTLISTED, A.INTERVIEWED, A.OFFERED, A.APPOINTED, A.NOT_APPOINTED])
         .exclude(events__to_status=A.NOT_SHORTLISTED)
-        .distinct(),
+        .values_list("pk", flat=True)
+    )
+    shortlisting, interviews = selectors.rankings(
+        round_,
+        [
+            (Criterion.Stage.SHORTLISTING, applications),
+            (Criterion.Stage.INTERVIEW, [a for a in applications if a.pk in interviewed]),
+        ],
     )
     totals = {row.application.pk: row for row in shortlisting.rows}
     timed = selectors.rounds_with_times(AdvertRound.objects.filter(pk=round_.pk)).get()
