@@ -25,6 +25,7 @@ and a role goes without its own history row.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -248,19 +249,37 @@ def point_delete(*, point: FeedbackPoint, by) -> None:
 # --- Reads ---------------------------------------------------------------------------------------
 
 
-def _points() -> QuerySet[FeedbackPoint]:
-    # Lists (`to_attr`: `role_list`, `template_list`), not a queryset per point: a log may hold 500 points.
-    return FeedbackPoint.objects.order_by("order", "pk").prefetch_related(
-        # Only what the log shows of each: a place's points may link hundreds of roles.
-        Prefetch(
-            "roles", queryset=Role.objects.only("pk", "title", "place").order_by("title", "pk"), to_attr="role_list"
-        ),
-        Prefetch(
-            "template_roles",
-            queryset=TemplateRole.objects.only("pk", "title").order_by("order", "title", "pk"),
-            to_attr="template_list",
-        ),
-    )
+@dataclass
+class Linked:
+    """A role or template role a feedback point shaped, as the log shows it: its id and title, and
+    (a role) the `path` of its page, which the log's view gives it."""
+
+    pk: int
+    title: str
+    path: str = ""
+
+
+def _with_links(events: list[EngagementEvent]) -> None:
+    """Give each point of `events` (their `point_list`) its `role_list` and `template_list`, read as
+    (id, title) rows in two queries: a place's points may link hundreds of roles."""
+    roles: dict[int, list[Linked]] = defaultdict(list)
+    templates: dict[int, list[Linked]] = defaultdict(list)
+    ids = [event.pk for event in events]
+    for point_id, pk, title in (
+        FeedbackPoint.roles.through.objects.filter(feedbackpoint__event__in=ids)
+        .order_by("role__title", "role_id")
+        .values_list("feedbackpoint_id", "role_id", "role__title")
+    ):
+        roles[point_id].append(Linked(pk, title))
+    for point_id, pk, title in (
+        FeedbackPoint.template_roles.through.objects.filter(feedbackpoint__event__in=ids)
+        .order_by("templaterole__order", "templaterole__title", "templaterole_id")
+        .values_list("feedbackpoint_id", "templaterole_id", "templaterole__title")
+    ):
+        templates[point_id].append(Linked(pk, title))
+    for event in events:
+        for point in event.point_list:
+            point.role_list, point.template_list = roles[point.pk], templates[point.pk]
 
 
 EVENTS_PER_PAGE = 25  # a place's log may hold hundreds of events and points
@@ -272,7 +291,7 @@ class Log:
     how many of the place's points (on every page) led to each action."""
 
     place: Place
-    page: Page  # of events, each with its `point_list`, each point with its `role_list` and `template_list`
+    page: Page  # of events, each with its `point_list`, each point with its `role_list` and `template_list` (`Linked`)
     newest_first: bool
     counts: list[tuple[str, str, int]]  # (action, label, number of points) for every action, in the actions' order
 
@@ -295,8 +314,9 @@ def engagement_log(place: Place, *, newest_first: bool = False, page=None) -> Lo
     with their points, roles and template roles, and the counts of the whole log, in six queries
     whatever their number; oldest first as Table 2 is, or newest first."""
     shown = Paginator(_events(place, newest_first), EVENTS_PER_PAGE).get_page(page)
-    points = Prefetch("points", queryset=_points(), to_attr="point_list")
+    points = Prefetch("points", queryset=FeedbackPoint.objects.order_by("order", "pk"), to_attr="point_list")
     shown.object_list = list(shown.object_list.prefetch_related(points))
+    _with_links(shown.object_list)
     counted = dict(
         FeedbackPoint.objects.filter(event__place=place).order_by().values_list("action").annotate(n=Count("pk"))
     )
