@@ -358,11 +358,12 @@ def comparison_notes(place: Place) -> dict[tuple[str, int], list[str]]:
     )
     notes: dict[tuple[str, int], list[str]] = {}
     lines: dict[int, str] = {}
+    events: dict[int, str] = {}  # each event's link and name, made once: a place's points may be hundreds
     for pk, text, event_id, held_on, group, role_id, template_id in rows:
+        if event_id not in events:
+            events[event_id] = format_html('<a href="{}">{}, {}</a>', log_path(place, event_id), day(held_on), group)
         if pk not in lines:
-            lines[pk] = format_html(
-                'Feedback: <a href="{}">{}, {}</a>: {}', log_path(place, event_id), day(held_on), group, text
-            )
+            lines[pk] = format_html("Feedback: {}: {}", events[event_id], text)
         for key in (("role", role_id), ("template", template_id)):
             if key[1] is not None and lines[pk] not in notes.setdefault(key, []):
                 notes[key].append(lines[pk])
