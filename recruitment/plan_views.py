@@ -11,12 +11,13 @@ many milestones a plan has.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Max, Q
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,7 +31,7 @@ from roles import permissions
 from roles.extensions import dashboard_section
 from roles.formatting import day
 from roles.forms import is_possible_id
-from roles.models import Place, Role
+from roles.models import Place
 from roles.services import ChangeRefused
 from roles.views import bad_request, next_url, place_for
 
@@ -85,22 +86,28 @@ class Row:
 
 
 def _rows(milestones: list[Milestone], today: dt.date, tranche_roles: set[int] | None = None) -> list[Row]:
+    """A row for each milestone, with the roles it concerns in words: their titles, all a row shows of
+    them, read as (milestone, role, title) rows in one query."""
+    roles_of: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    links = Milestone.roles.through.objects.filter(milestone__in=[m.pk for m in milestones])
+    for milestone_id, role_id, title in links.order_by("role__place__name", "role__title", "role_id").values_list(
+        "milestone_id", "role_id", "role__title"
+    ):
+        roles_of[milestone_id].append((role_id, title))
     rows = []
     for m in milestones:
-        roles = list(m.roles.all())
-        if tranche_roles and {r.pk for r in roles} == tranche_roles:
+        roles = roles_of[m.pk]
+        if tranche_roles and {pk for pk, _title in roles} == tranche_roles:
             text = f"All the tranche's roles ({len(roles)})"
         else:
-            text = ", ".join(r.title for r in roles)
+            text = ", ".join(title for _pk, title in roles)
         rows.append(Row(m, status_of(m, today), status_label(m, today), text))
     return rows
 
 
 def _ordered(queryset):
-    """Milestones in their plan's order with their owners, and the roles each concerns (their titles:
-    all a row shows of them)."""
-    roles = Prefetch("roles", queryset=Role.objects.only("pk", "title"))
-    return queryset.select_related("owner").prefetch_related(roles).order_by("order", "starts_on", "pk")
+    """Milestones in their plan's order with their owners."""
+    return queryset.select_related("owner").order_by("order", "starts_on", "pk")
 
 
 def _drift_rows(user, drifts: list[drift.Drift]) -> list[tuple[drift.Drift, bool]]:

@@ -1,0 +1,39 @@
+"""A plan's "Mark done" button, written in Python: a plan or a due list shows it on every milestone
+(a tranche may hold a hundred), and including a template for each took a tenth of the page's time."""
+
+from html import escape
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from roles.paths import path_of
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def done_button(context, milestone, next_url):
+    """One click: mark `milestone` done today, or (done already) not done again; back to `next_url`.
+    Posts to `recruitment:milestone_done` with the context's CSRF token, as `{% csrf_token %}` writes it."""
+    token = context.get("csrf_token")
+    csrf = (
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(token))}">'
+        if token and token != "NOTPROVIDED"
+        else ""
+    )
+    title = escape(milestone.title)
+    if milestone.done_on:
+        choice = (
+            '<input type="hidden" name="done" value="no"><button class="btn btn-link btn-sm py-0 px-1" '
+            f'aria-label="Undo done: {title}">Undo done</button>'
+        )
+    else:
+        choice = (
+            '<input type="hidden" name="done" value="yes"><button class="btn btn-outline-success btn-sm py-0" '
+            f'aria-label="Mark done: {title}">Mark done</button>'
+        )
+    return mark_safe(
+        f'<form method="post" action="{escape(path_of("recruitment:milestone_done", milestone.pk))}" class="d-inline">'
+        f"{csrf}"
+        f'<input type="hidden" name="next" value="{escape(str(next_url))}">{choice}</form>'
+    )
