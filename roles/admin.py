@@ -430,13 +430,37 @@ class BudgetInline(ReadOnlyInline):
     show_change_link = True
 
 
+class KeptWhileReferenced:
+    """Rows kept while anything refers to them (an ICS with places, a template role that roles derive
+    from): the delete page says what refers to them, counted (`services.references`), without Django
+    first gathering every row a deletion would reach (tens of thousands at national scale); deleting
+    goes through `services.unreferenced_delete`."""
+
+    kept_advice = ""
+
+    def get_deleted_objects(self, objs, request):
+        refusals = [
+            f"{obj}: {', '.join(held)} refer to it. {self.kept_advice}"
+            for obj in objs
+            if (held := services.references(obj))
+        ]
+        if refusals:
+            return [str(obj) for obj in objs], {}, set(), refusals
+        return super().get_deleted_objects(objs, request)
+
+    def delete_through_service(self, objs, by):
+        for obj in objs:
+            services.unreferenced_delete(obj=obj, by=by, advice=self.kept_advice)
+
+
 @admin.register(ICS)
-class ICSAdmin(ScopedAdmin):
+class ICSAdmin(KeptWhileReferenced, ScopedAdmin):
     ics_path = "pk"
     list_display = ("name", "short_name", "default_session_rate", "place_count")
     search_fields = ("name", "short_name")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [PlaceInline]
+    kept_advice = "Delete its places, template roles and members first; an ICS in use is kept."
 
     def get_queryset(self, request):
         # Ordered explicitly: with the count's GROUP BY, the model's own ordering no longer counts as one.
@@ -479,8 +503,12 @@ class PlaceAdmin(ScopedAdmin):
 
 
 @admin.register(TemplateRole)
-class TemplateRoleAdmin(ScopedAdmin):
+class TemplateRoleAdmin(KeptWhileReferenced, ScopedAdmin):
     ics_path = "ics"
+    kept_advice = (
+        "Roles derived from it, places' choices about it and feedback about it keep it: "
+        "rename it or change its order instead."
+    )
     list_display = ("title", "role_type", "ics", "order")
     list_filter = (("ics", admin.RelatedOnlyFieldListFilter), "role_type", "functions")
     search_fields = ("title",)

@@ -583,6 +583,33 @@ def place_delete(*, place: Place, by) -> None:
     log.info("place %s deleted by %s", place, by)
 
 
+def references(obj) -> list[str]:
+    """What refers to `obj` ("11 places", "22 template roles"), a query a kind: the rows that keep an
+    ICS or a template role from being deleted. Nothing for a row that nothing refers to."""
+    held = []
+    for relation in obj._meta.related_objects:
+        if relation.hidden:  # links the row owns (its own many-to-many rows) go with it
+            continue
+        count = relation.related_model._base_manager.filter(**{relation.field.name: obj}).count()
+        if count:
+            opts = relation.related_model._meta
+            held.append(f"{count} {opts.verbose_name if count == 1 else opts.verbose_name_plural}")
+    return held
+
+
+def unreferenced_delete(*, obj, by, advice: str) -> None:
+    """Delete `obj` (an ICS, a template role) when nothing refers to it; refused with what does, and
+    `advice`, otherwise (the database's protections refuse it too)."""
+    with transaction.atomic():
+        obj = type(obj)._base_manager.select_for_update().get(pk=obj.pk)
+        held = references(obj)
+        if held:
+            raise DeleteRefused(f"{obj} was not deleted: {', '.join(held)} refer to it. {advice}")
+        obj._history_user = by
+        obj.delete()
+    log.info("%s %s deleted by %s", obj._meta.verbose_name, obj, by)
+
+
 # --- Moving ---------------------------------------------------------------------------------------
 
 

@@ -21,14 +21,17 @@ from django.utils import timezone
 from roles import services
 from roles.costs import FinancialYear
 from roles.models import (
+    ICS,
     AccessKind,
     Budget,
+    Function,
     Membership,
     Place,
     Profession,
     Role,
     RoleMove,
     RoleStatus,
+    RoleType,
     TemplateOmission,
     TemplateRole,
 )
@@ -468,6 +471,39 @@ def test_a_place_with_roles_budgets_or_members_is_not_deleted(client, world):
     with pytest.raises(services.DeleteRefused) as refused:
         services.place_delete(place=world.bexley, by=world.admin)
     assert "Bexley was not deleted: it holds 1 role, 1 budget, 3 members" in refused.value.message
+
+
+def test_an_ics_or_template_role_in_use_is_not_deleted_and_the_page_says_what_refers_to_it(client, world):
+    template = TemplateRole.objects.create(ics=world.sel, title="Frailty Lead", role_type=RoleType.CLINICAL)
+    year_role(world.bexley, template_role=template)
+    year_role(world.greenwich, template_role=template, title="Frailty Lead (Greenwich)")
+    client.force_login(world.admin)
+
+    for url, kept in (
+        (f"/admin/roles/templaterole/{template.pk}/delete/", "Frailty Lead: 2 roles refer to it."),
+        (f"/admin/roles/ics/{world.sel.pk}/delete/", "South East London: 2 places, 1 template role, 1 membership"),
+    ):
+        confirm = client.get(url)
+        response = client.post(url, {"post": "yes"})
+
+        assert kept in text_of(confirm)
+        assert response.status_code == 200 and kept in text_of(response)
+    assert TemplateRole.objects.filter(pk=template.pk).exists() and ICS.objects.filter(pk=world.sel.pk).exists()
+    with pytest.raises(services.DeleteRefused, match="Frailty Lead was not deleted: 2 roles refer to it"):
+        services.unreferenced_delete(obj=template, by=world.admin, advice="")
+
+
+def test_a_template_role_nothing_refers_to_is_deleted_and_its_history_says_who_did_it(client, world):
+    template = TemplateRole.objects.create(ics=world.sel, title="Unused Lead", role_type=RoleType.CARE)
+    template.functions.set(Function.objects.all()[:2])  # its own links go with it
+    client.force_login(world.admin)
+
+    response = client.post(f"/admin/roles/templaterole/{template.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not TemplateRole.objects.filter(pk=template.pk).exists()
+    last = TemplateRole.history.filter(id=template.pk).latest("history_date")
+    assert (last.history_type, last.history_user) == ("-", world.admin)
 
 
 def test_an_empty_place_is_deleted_and_its_history_says_who_did_it(world):
