@@ -14,6 +14,7 @@ written as Excel's `_xHHHH_` escapes, and a cell holds at most Excel's 32,767 ch
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zipfile
 from collections.abc import Callable, Iterable
@@ -50,6 +51,7 @@ def column_letter(index: int) -> str:
     return letters
 
 
+@functools.lru_cache(maxsize=8192)  # a pack repeats its statuses, places, functions and titles by the thousand
 def _text_xml(text: str) -> str:
     if len(text) > MAX_CELL_CHARS:
         text = text[:MAX_CELL_CHARS]
