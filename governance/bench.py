@@ -71,6 +71,22 @@ class Figure:
         return {**asdict(self), "meets": self.meets}
 
 
+def cpu_reference_ms(repeat: int = 5) -> float:
+    """How fast this machine runs plain Python just now: the median time of a fixed loop of 2,000,000
+    additions. A shared machine's speed changes from minute to minute (on the development machine the
+    same loop took 165 to 300 ms within one hour), and a page's time with it; its SQL's too, so the
+    ratios hold, but the 50 ms and 2 s goals are absolute: this figure, printed beside them, says how
+    fast the machine was when they were taken."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        total = 0
+        for n in range(2_000_000):
+            total += n
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 1)
+
+
 def _bare_sql_ms(statements: list[str]) -> float:
     """The time the statements take run straight on the cursor (reads only: a write the page made,
     e.g. the session's, is not made twice)."""

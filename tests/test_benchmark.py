@@ -4,6 +4,7 @@ its own SQL, writes the figures as JSON, and leaves the database as it was."""
 from __future__ import annotations
 
 import json
+import re
 from io import StringIO
 
 import pytest
@@ -33,6 +34,8 @@ def test_every_page_a_place_team_member_reaches_is_timed_beside_its_sql(demo, tm
     assert any(f["page"].startswith("reminder sweep") for f in figures)
     assert not any(f["page"].startswith("admin:") for f in figures), "a place team member has no admin"
     assert "meet the goal" in out.getvalue()
+    references = re.findall(r"CPU reference (?:before|after): ([0-9.]+) ms", out.getvalue())
+    assert len(references) == 2 and all(float(ms) > 0 for ms in references)
     assert (Role.objects.count(), RoleMove.objects.count()) == before
 
 

@@ -151,6 +151,7 @@ class Command(BaseCommand):
             f"first; medians of {repeat}; goal: within {bench.GOAL_RATIO}x of the bare SQL or under "
             f"{bench.GOAL_MS} ms, and under {bench.CEILING_MS} ms"
         )
+        self.stdout.write(f"CPU reference before: {bench.cpu_reference_ms()} ms (a fixed Python loop; lower is faster)")
         admins = [u for u in users if permissions.may_use_admin(u)]
         self.stdout.write(
             f"  {'page':<62} {'rows':>6} {'queries':>7} {'median':>9} {'bare SQL':>9} {'ratio':>6} {'peak':>9}"
@@ -165,6 +166,7 @@ class Command(BaseCommand):
         self.line(figures[-1])
         missed = [f for f in figures if not f.meets]
         self.stdout.write(f"  {len(figures) - len(missed)} of {len(figures)} meet the goal.")
+        self.stdout.write(f"CPU reference after: {bench.cpu_reference_ms()} ms")
         return figures
 
     def line(self, f: bench.Figure) -> None:
