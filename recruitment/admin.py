@@ -185,19 +185,6 @@ class RecruitmentAdmin(NotYoursIs404, ReadOnlyAdmin):
         return self.may_view(request.user)
 
 
-class WithoutHistory:
-    """For models that keep no simple_history versions (their history is shown on their page): the
-    admin's own history page, and no version to open."""
-
-    object_history_template = None
-
-    def history_view(self, request, object_id, extra_context=None):
-        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        raise Http404("This record keeps no versions: its history is listed on its own page.")
-
-
 class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
 
@@ -647,7 +634,7 @@ def _offer(rows, by, reason):
     services.offer_make(application=rows[0], by=by, reason=reason)
 
 
-class ApplicationAdmin(WithoutHistory, RecruitmentAdmin):
+class ApplicationAdmin(RecruitmentAdmin):
     """Applications to the rounds of the user's places. Read only: every change is an action below,
     calling the service the round's page calls."""
 
@@ -804,7 +791,7 @@ admin.site.register(Application, ApplicationAdmin)
 # --- Offers and contracts -------------------------------------------------------------------------------
 
 
-class OfferAdmin(WithoutHistory, RecruitmentAdmin):
+class OfferAdmin(RecruitmentAdmin):
     place_path = "round__role__place"
     round_path = "round"
     list_display = ("candidate", "round_label", "place", "status", "made_at", "answered_at")
@@ -898,7 +885,7 @@ class ContractForm(forms.ModelForm):
                 self.fields[name].help_text = "Leave empty for the role's own."
 
 
-class ContractAdmin(WithoutHistory, RecruitmentAdmin):
+class ContractAdmin(RecruitmentAdmin):
     """Signed contracts. Recording one (`services.contract_sign`) moves the role to contracted; a
     contract is not changed or deleted afterwards."""
 
@@ -1105,7 +1092,7 @@ class MilestoneInline(ReadOnlyInline):
         return obj.shown_when
 
 
-class TrancheAdmin(WithoutHistory, NotYoursIs404, ScopedAdmin):
+class TrancheAdmin(NotYoursIs404, ScopedAdmin):
     """A place's tranches and their milestones, to read; the plan's page is where they change."""
 
     place_path = "place"
@@ -1164,7 +1151,7 @@ class PlanStepInline(OwnRowsInline):
         return PlanTemplateAdmin.may_change(request.user, obj)
 
 
-class PlanTemplateAdmin(WithoutHistory, NotYoursIs404, ScopedAdmin):
+class PlanTemplateAdmin(NotYoursIs404, ScopedAdmin):
     """Plan templates: an ICS administrator's for their ICS; those of no ICS are everyone's to read
     and a superuser's to change."""
 
@@ -1216,7 +1203,7 @@ from . import reminders as reminder_service  # noqa: E402
 from .models import Reminder  # noqa: E402
 
 
-class ReminderAdmin(WithoutHistory, RecruitmentAdmin):
+class ReminderAdmin(RecruitmentAdmin):
     place_path = "place"
     list_display = ("kind", "subject", "due_on", "to", "status", "attempts", "last_error", "sent_at")
     list_filter = ("status", "kind", place_filter("place"))

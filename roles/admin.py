@@ -17,7 +17,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError, models, transaction
 from django.db.models import Count
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -154,6 +154,22 @@ class ServiceDoorAdmin(SimpleHistoryAdmin):
 
     formfield_overrides = UK_DATES
 
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        if not self.keeps_versions:  # the admin's own history page: who changed what, from its log
+            self.object_history_template = None
+
+    @property
+    def keeps_versions(self) -> bool:
+        """Whether the model keeps simple_history versions (most do; a log, a reminder or a record whose
+        history is listed on its own page does not)."""
+        return hasattr(self.model._meta, "simple_history_manager_attribute")
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.keeps_versions:
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+        return super().history_view(request, object_id, extra_context)
+
     def response_action(self, request, queryset):
         """Ids of the selected rows that no row could have ("abc", 21 digits) are no selection: they
         made the lookup itself fail."""
@@ -272,6 +288,8 @@ class ScopedAdmin(ServiceDoorAdmin):
         """An old version can be read, never saved back: a revert would go around the services."""
         if request.method != "GET":
             return HttpResponseNotAllowed(["GET"])
+        if not self.keeps_versions:
+            raise Http404("This record keeps no versions: its history is listed on its own page.")
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def has_module_permission(self, request):

@@ -21,8 +21,8 @@ from django.test import Client, override_settings
 from django.test.html import parse_html
 from django.urls import reverse
 
-from governance.models import Board
-from roles.models import Role
+from governance.models import Board, ExportLog
+from roles.models import Place, Role
 from tests.helpers import admin_form_body
 
 pytestmark = pytest.mark.django_db
@@ -119,6 +119,34 @@ def test_pages_sent_back_with_errors_are_drawn_as_djangos_templates_draw_them(go
     assert _same(ours, django) == 3
     board = ours["post", board_page][1]
     assert "errorlist" in board and "row-form-errors" in board or "This field is required" in board
+
+
+def test_every_admin_history_page_answers_for_models_with_and_without_versions(governance_demo):
+    """A model that keeps no versions (an export log, a reminder, an application) shows the admin's own
+    history page, and opening a version of it is a 404; none is a 500."""
+    import datetime as dt
+
+    from governance import packs, reports
+
+    User = get_user_model()
+    superuser = User.objects.create_superuser("superuser", password="x")
+    bexley = Place.objects.get(slug="bexley")
+    packs.board_pack(scope=reports.Scope.of_place(bexley), as_of=dt.date(2022, 4, 4), fmt="csv", by=superuser)
+    client = Client()
+    client.force_login(superuser)
+    answered = {}
+    for model in admin.site._registry:
+        first = model._default_manager.order_by("pk").first()
+        if first is None:
+            continue
+        info = (model._meta.app_label, model._meta.model_name)
+        answered[model._meta.label] = client.get(reverse("admin:{}_{}_history".format(*info), args=[first.pk]))
+    assert all(response.status_code == 200 for response in answered.values()), {
+        label: r.status_code for label, r in answered.items() if r.status_code != 200
+    }
+    assert "governance.ExportLog" in answered and len(answered) >= 20, sorted(answered)
+    log = ExportLog.objects.order_by("pk").first()
+    assert client.get(reverse("admin:governance_exportlog_simple_history", args=[log.pk, 1])).status_code == 404
 
 
 def test_our_copies_differ_from_djangos_only_where_the_tags_draw_the_loops():
