@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from roles import permissions
 from roles.exports import safe_cell
 from roles.models import AdvertRound, Role, RoleStatus
+from roles.paths import path_for_each
 from roles.services import ChangeRefused
 from roles.views import next_url, place_for
 
@@ -96,6 +97,9 @@ def place_rounds(request, place):
     page = Paginator(rounds.order_by(*order).only("pk"), ROUNDS_PER_PAGE).get_page(request.GET.get("page"))
     shown = selectors.rounds_with_times(AdvertRound.objects.filter(pk__in=[r.pk for r in page])).order_by(*order)
     rows = [(r, selectors.hire_times(r, today)) for r in shown]
+    role_path = path_for_each("roles:role_detail", place=place.slug)  # reversed once, not once a row
+    for r, _times in rows:
+        r.role_path = role_path(r.role_id)
     return render(
         request,
         "recruitment/place_rounds.html",

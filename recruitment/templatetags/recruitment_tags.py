@@ -1,5 +1,6 @@
-"""A plan's "Mark done" button, written in Python: a plan or a due list shows it on every milestone
-(a tranche may hold a hundred), and including a template for each took a tenth of the page's time."""
+"""Recruitment's small pieces that a page repeats on every row, written in Python rather than included
+as a template each: a plan's "Mark done" button (a tranche may hold a hundred milestones) and a
+round's time to hire (a place's rounds page lists fifty)."""
 
 from html import escape
 
@@ -37,3 +38,19 @@ def done_button(context, milestone, next_url):
         f"{csrf}"
         f'<input type="hidden" name="next" value="{escape(str(next_url))}">{choice}</form>'
     )
+
+
+@register.simple_tag
+def hire_time(times):
+    """A round's time to hire (`recruitment.selectors.HireTimes`) in words: the days to the start, to
+    acceptance or so far, against the target, and "over target" when it is."""
+    if times.to_start is not None:
+        text = f"{times.to_start} days to start"
+    elif times.to_acceptance is not None:
+        text = f"{times.to_acceptance} days to acceptance"
+    elif times.elapsed is None:
+        text = "not recorded"
+    else:
+        text = f"{times.elapsed} days so far"
+    over = ' <span class="badge text-bg-danger">over target</span>' if times.breached else ""
+    return mark_safe(f'{text} <span class="text-muted">(target {int(times.target_days)})</span>{over}')
