@@ -4,9 +4,12 @@ templates write, character for character, whatever the value, attributes and cho
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
+from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin import widgets as admin_widgets
 from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
@@ -108,3 +111,28 @@ def test_other_widgets_are_left_to_djangos_templates():
     widget = forms.CheckboxSelectMultiple(choices=[("a", "A <b>")])
     fast = widget.render("x", ["a"], renderer=FastWidgets())
     assert fast == widget.render("x", ["a"], renderer=DJANGO) and "A &lt;b&gt;" in fast
+
+
+def test_our_copies_differ_from_djangos_only_where_the_tags_draw_the_loops():
+    """When Django is upgraded, its templates may change: our copies are its 5.2 text with the loop
+    swapped for the tag, and this fails when the text around it no longer matches."""
+    from django.contrib import admin as admin_app
+
+    theirs = Path(admin_app.__file__).parent / "templates"
+    for name, loop, tag in (
+        (
+            "admin/includes/fieldset.html",
+            r"    \{% for line in fieldset %\}.*?\n    \{% endfor %\}\n",
+            "    {% fieldset_lines fieldset %}\n",
+        ),
+        (
+            "admin/edit_inline/tabular.html",
+            r"     \{% for inline_admin_form in inline_admin_formset %\}.*?\n     \{% endfor %\}\n",
+            "     {% tabular_rows inline_admin_formset %}\n",
+        ),
+    ):
+        django = (theirs / name).read_text()
+        ours = (settings.BASE_DIR / "templates" / name).read_text()
+        ours = re.sub(r"\{#.*?#\}", "", ours, count=1)
+        ours = ours.replace("{% load admin_rows %}\n", "", 1).replace(" admin_rows %}", " %}", 1)
+        assert re.sub(loop, tag, django, count=1, flags=re.S) == ours, name
