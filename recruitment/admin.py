@@ -18,6 +18,7 @@ recruitment.
 
 from __future__ import annotations
 
+import functools
 from functools import partial
 
 from django import forms
@@ -32,7 +33,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from roles import permissions
-from roles.admin import UK_DATES, ReadOnlyAdmin, ReadOnlyInline, Refused, SafeAutocompleteSelect, ScopedAdmin
+from roles.admin import (
+    UK_DATES,
+    KnownAutocompleteSelect,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    Refused,
+    ScopedAdmin,
+)
 from roles.forms import IdChoiceField
 from roles.models import AdvertRound, Declaration, Person, Role
 from roles.services import ChangeRefused
@@ -148,10 +156,10 @@ class RoundFilter(ScopedChoiceFilter):
         rounds = (
             AdvertRound.objects.filter(role__place__in=recruitment_places(request.user))
             .exclude(pk__in=anonymous_rounds_for(request.user).values("pk"))
-            .select_related("role")
             .order_by("role__title", "number")
+            .values_list("pk", "role__title", "number")  # an ICS has 1,300 rounds: their names only
         )
-        return [(str(r.pk), f"{r.role.title}, round {r.number}") for r in rounds]
+        return [(str(pk), f"{title}, round {number}") for pk, title, number in rounds]
 
 
 class NotYoursIs404:
@@ -374,10 +382,18 @@ class PanelMemberInline(RoundRowsInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("person")
 
+    def get_formset(self, request, obj=None, **kwargs):
+        request._panel_of_round = obj  # the round whose rows the fields below are for
+        return super().get_formset(request, obj, **kwargs)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "person":
+            round_ = getattr(request, "_panel_of_round", None)
+            on_panel = functools.cache(
+                lambda: {str(p.pk): p for p in Person.objects.filter(panels__round=round_)} if round_ else {}
+            )
             kwargs["queryset"] = panel_candidates(request.user)
-            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site)
+            kwargs["widget"] = KnownAutocompleteSelect(db_field, self.admin_site, on_panel)
             kwargs["form_class"] = IdChoiceField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -652,8 +668,19 @@ class ApplicationAdmin(RecruitmentAdmin):
     )
     list_filter = (place_filter("round__role__place"), "status", RoundFilter)
     list_select_related = ("person", "round__role__place", "interview_slot")
+    list_deferred = (
+        "statement",
+        "round__advert_text",
+        "round__role__description",
+        "round__role__variation_reason",
+        "round__role__board_decision",
+    )
     search_fields = ("person__name", "person__email")
-    ordering = ("round__role__title", "round__number", "candidate_number")
+    # Newest rounds first, each round's candidates in number order: read down the index on (round,
+    # candidate number). Ordered by role title, the 50,000 national applications were sorted on every
+    # page (94 ms against 21 ms); a column heading still sorts by what it shows.
+    ordering = ("-round_id", "candidate_number")
+    show_full_result_count = False  # one count of 50,000 rows a page, not two
     readonly_fields = (
         "candidate_number",
         "round",

@@ -8,6 +8,7 @@ model keeps its history (the "History" button), which cannot be reverted from he
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from django import forms
@@ -59,6 +60,43 @@ class SafeAutocompleteSelect(AutocompleteSelect):
             except ValidationError:
                 continue
         return super().optgroups(name, valid, attr)
+
+
+class KnownAutocompleteSelect(SafeAutocompleteSelect):
+    """An autocomplete whose current values are named from `known()`: the rows an inline's own rows
+    already hold (a round's panel members), read once for every row, so that an inline of ten rows
+    makes one query, not ten of the whole scoped list (23 ms each for an ICS's people). A value not
+    among them (a forged or new choice) is looked up in the scoped list, as Django does."""
+
+    def __init__(self, field, admin_site, known, **kwargs):
+        super().__init__(field, admin_site, **kwargs)
+        self.known = known  # () -> {str(pk): row}, in the user's scope by construction
+
+    def optgroups(self, name, value, attr=None):
+        known = self.known()
+        wanted = {str(item) for item in value if item not in ("", None)}
+        if not wanted or not wanted <= known.keys():
+            return super().optgroups(name, value, attr)
+        saved = self.choices
+        self.choices = copy.copy(saved)
+        self.choices.queryset = _Rows([known[pk] for pk in sorted(wanted)])
+        try:
+            return super().optgroups(name, value, attr)
+        finally:
+            self.choices = saved
+
+
+class _Rows:
+    """Rows already read, answering the two calls Django's autocomplete makes of its queryset."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def using(self, _alias):
+        return self
+
+    def filter(self, **_lookups):
+        return self.rows
 
 
 MAX_SEARCH = 200  # characters of a search term
@@ -271,6 +309,23 @@ class ScopedAdmin(ServiceDoorAdmin):
             {**self.admin_site.each_context(request), "title": "That filter was not understood", "message": problem},
             status=400,
         )
+
+    # Long text columns a changelist's rows (and the rows they join) need not carry: a list of 50,000
+    # applications sorted by role title carried each role's description and each round's advert through
+    # the sort, which spilled to disk (50 ms of its SQL).
+    list_deferred: tuple[str, ...] = ()
+
+    def get_changelist(self, request, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        if not self.list_deferred:
+            return changelist
+        deferred = self.list_deferred
+
+        class Narrow(changelist):
+            def get_queryset(self, request, exclude_parameters=None):
+                return super().get_queryset(request, exclude_parameters).defer(*deferred)
+
+        return Narrow
 
     def get_changelist_instance(self, request):
         """The list, or `BadChangelistQuery` when a filter's value cannot even be looked up (an id

@@ -211,6 +211,23 @@ def test_the_rounds_page_makes_the_same_queries_for_10_and_100_applications(clie
     assert few == many
 
 
+def test_the_rounds_page_makes_the_same_queries_for_1_and_8_panel_members_and_names_them(client, world):
+    client.force_login(world.bexley.recruiter)
+    url = change_url(world.bexley.round)
+    PanelMember.objects.create(round=world.bexley.round, person=Person.objects.create(name="Dr Panel 0"))
+    client.get(url)  # the first page of a session reads more than the rest
+    few = _queries(client, url)
+
+    for n in range(1, 8):
+        PanelMember.objects.create(round=world.bexley.round, person=Person.objects.create(name=f"Dr Panel {n}"))
+    many = _queries(client, url)
+    page = client.get(url).content.decode()
+
+    assert few == many
+    # Each row's chosen person, named in its autocomplete box (read once for the whole panel).
+    assert all(re.search(rf'<option value="\d+" selected>Dr Panel {n}</option>', page) for n in range(8))
+
+
 def test_an_applications_page_makes_the_same_queries_however_long_its_history(client, world):
     application = world.bexley.add(1)[0]
     client.force_login(world.bexley.recruiter)
