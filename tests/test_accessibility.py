@@ -91,6 +91,13 @@ def page_kind(url: str, origin: str, admin: bool) -> str | None:
         match = resolve(path)
     except Resolver404:
         return None
+    if admin:
+        # Every model's delete page, version page and history list is drawn by the same template: one
+        # of each is checked (a history list of each kind: versions, or the admin's own log).
+        for suffix in ("_delete", "_simple_history", "_history"):
+            if match.view_name.endswith(suffix):
+                versions = getattr(getattr(match.func, "model_admin", None), "keeps_versions", True)
+                return f"admin:*{suffix}" + ("" if versions or suffix != "_history" else " (log)")
     return match.view_name
 
 
