@@ -47,8 +47,9 @@ def fieldset_lines(fieldset):
     for line in fieldset:
         single = len(line.fields) == 1
         fields = list(line)
+        line_errors = line.errors() if single else ""  # each asked once: it draws its error list
         classes = "form-row"
-        if single and line.errors():
+        if line_errors:
             classes += " errors"
         if not line.has_visible_field:
             classes += " hidden"
@@ -57,18 +58,18 @@ def fieldset_lines(fieldset):
             if name:
                 classes += f" field-{_shown(name)}"
         out.append(f'\n        <div class="{classes}">\n            ')
-        out.append(_shown(line.errors()) if single else '<div class="flex-container form-multiline">')
+        out.append(_shown(line_errors) if single else '<div class="flex-container form-multiline">')
         for field in fields:
             out.append("\n                <div>\n                    ")
-            if not single and not field.is_readonly:
-                out.append(_shown(field.errors()))
+            field_errors = field.errors() if not single and not field.is_readonly else ""
+            out.append(_shown(field_errors))
             box = "flex-container"
             if not single:
                 box += " fieldBox"
                 name = _of(field.field, "name")
                 if name:
                     box += f" field-{_shown(name)}"
-                if not field.is_readonly and field.errors():
+                if field_errors:
                     box += " errors"
                 if _of(field.field, "is_hidden"):
                     box += " hidden"
