@@ -247,6 +247,19 @@ class ServiceDoorAdmin(SimpleHistoryAdmin):
         for obj in objs:
             obj.delete()
 
+    def delete_refusal(self, obj) -> str | None:
+        """Why `obj` is kept, said at once on its delete page (the service refuses it too), or None."""
+        return None
+
+    def get_deleted_objects(self, objs, request):
+        """Rows the service would refuse to delete are refused on the page, with why, without Django first
+        gathering every row a deletion would reach (tens of thousands at national scale); others as Django
+        lists them."""
+        refusals = [refusal for obj in objs if (refusal := self.delete_refusal(obj))]
+        if refusals:
+            return [str(obj) for obj in objs], {}, set(), refusals
+        return super().get_deleted_objects(objs, request)
+
     def delete_model(self, request, obj):
         self.delete_queryset(request, [obj])
 
@@ -505,21 +518,14 @@ class BudgetInline(ReadOnlyInline):
 
 class KeptWhileReferenced:
     """Rows kept while anything refers to them (an ICS with places, a template role that roles derive
-    from): the delete page says what refers to them, counted (`services.references`), without Django
-    first gathering every row a deletion would reach (tens of thousands at national scale); deleting
-    goes through `services.unreferenced_delete`."""
+    from): the delete page says what refers to them, counted (`services.references`); deleting goes
+    through `services.unreferenced_delete`."""
 
     kept_advice = ""
 
-    def get_deleted_objects(self, objs, request):
-        refusals = [
-            f"{obj}: {', '.join(held)} refer to it. {self.kept_advice}"
-            for obj in objs
-            if (held := services.references(obj))
-        ]
-        if refusals:
-            return [str(obj) for obj in objs], {}, set(), refusals
-        return super().get_deleted_objects(objs, request)
+    def delete_refusal(self, obj) -> str | None:
+        held = services.references(obj)
+        return f"{obj}: {', '.join(held)} refer to it. {self.kept_advice}" if held else None
 
     def delete_through_service(self, objs, by):
         for obj in objs:
@@ -557,18 +563,11 @@ class PlaceAdmin(ScopedAdmin):
     inlines = [BudgetInline]
     list_select_related = ("ics",)
 
-    def get_deleted_objects(self, objs, request):
-        """A place that holds anything is refused (`services.place_delete`): the page says what it
-        holds, without first gathering every row a deletion would reach (a national-scale place has
-        tens of thousands: 170 ms to say no)."""
-        refusals = [
-            f"{place} holds {', '.join(held)}. {services.PLACE_KEPT}"
-            for place in objs
-            if (held := services.place_holdings(place))
-        ]
-        if refusals:
-            return [str(place) for place in objs], {}, set(), refusals
-        return super().get_deleted_objects(objs, request)
+    def delete_refusal(self, place) -> str | None:
+        """A place that holds anything is refused (`services.place_delete`): a national-scale place
+        has tens of thousands of rows, 170 ms for Django to gather before saying no."""
+        held = services.place_holdings(place)
+        return f"{place} holds {', '.join(held)}. {services.PLACE_KEPT}" if held else None
 
     def delete_through_service(self, objs, by):
         for place in objs:
