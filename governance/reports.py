@@ -54,7 +54,6 @@ from roles.models import (
     ICS,
     AdvertRound,
     Budget,
-    Function,
     Place,
     Profession,
     Role,
@@ -229,28 +228,29 @@ _PACK_READS: ContextVar[dict | None] = ContextVar("pack_reads", default=None)
 ROLES_READ = Role.objects.select_related("appointee__profession")
 
 
+def _linked(ids: list[int], relation: str) -> dict[int, list]:
+    """For each of the roles `ids`, the rows its many-to-many `relation` ("functions",
+    "eligible_professions") links it to, in their order: the rows read once, the links as values."""
+    field = Role._meta.get_field(relation)
+    rows = {row.pk: row for row in field.related_model.objects.all()}
+    target = field.m2m_reverse_field_name()  # the link's column for the row: "function", "profession"
+    linked: dict[int, list] = defaultdict(list)
+    for role_id, pk in (
+        field.remote_field.through.objects.filter(role_id__in=ids)
+        .order_by(f"{target}__order", f"{target}__name", f"{target}_id")
+        .values_list("role_id", f"{target}_id")
+    ):
+        linked[role_id].append(rows[pk])
+    return linked
+
+
 def _with_lists(roles: list[Role]) -> list[Role]:
     """Give each role its spatial level, its `function_list` and its `eligible_list` from the reference
     rows read once, and its links read as (role, id) values: an ICS's pack has thousands of roles and
     links, and a model row made for each (a prefetch, a join) was a tenth of the pack's time."""
     levels = {level.pk: level for level in SpatialLevel.objects.all()}
-    functions = {function.pk: function for function in Function.objects.all()}
-    professions = {profession.pk: profession for profession in Profession.objects.all()}
     ids = [role.pk for role in roles]
-    function_list: dict[int, list[Function]] = defaultdict(list)
-    for role_id, function_id in (
-        Role.functions.through.objects.filter(role_id__in=ids)
-        .order_by("function__order", "function__name", "function_id")
-        .values_list("role_id", "function_id")
-    ):
-        function_list[role_id].append(functions[function_id])
-    eligible_list: dict[int, list[Profession]] = defaultdict(list)
-    for role_id, profession_id in (
-        Role.eligible_professions.through.objects.filter(role_id__in=ids)
-        .order_by("profession__order", "profession__name", "profession_id")
-        .values_list("role_id", "profession_id")
-    ):
-        eligible_list[role_id].append(professions[profession_id])
+    function_list, eligible_list = _linked(ids, "functions"), _linked(ids, "eligible_professions")
     level_field = Role._meta.get_field("spatial_level")
     for role in roles:
         level_field.set_cached_value(role, levels.get(role.spatial_level_id))
