@@ -18,8 +18,7 @@ recruitment.
 
 from __future__ import annotations
 
-import functools
-from functools import partial
+from functools import cache, partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -389,7 +388,7 @@ class PanelMemberInline(RoundRowsInline):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "person":
             round_ = getattr(request, "_panel_of_round", None)
-            on_panel = functools.cache(
+            on_panel = cache(
                 lambda: {str(p.pk): p for p in Person.objects.filter(panels__round=round_)} if round_ else {}
             )
             kwargs["queryset"] = panel_candidates(request.user)
