@@ -439,6 +439,48 @@ def test_a_reader_sees_no_buttons_to_change_the_plan(client, tranche, users):
     assert "Add a milestone" not in html
 
 
+def test_each_milestone_row_is_written_whole_and_every_text_in_it_escaped(client, place, team):
+    """The rows are written by `milestone_rows` (Python, not a template per row): title, notes,
+    when, owner, status and roles land in their cells, escaped, with the row's own buttons."""
+    team.first_name, team.last_name = "Bea <b>", "O'Brien & Co"
+    team.save()
+    role = RoleFactory(place=place, title="GP lead <script>")
+    empty = PlanTemplate.objects.create(name="No steps", ics=place.ics)
+    tranche = plans.tranche_start(place=place, name="Tranche <1>", template=empty, starts_on=D(2022, 1, 31), by=team)
+    milestone = plans.milestone_save(
+        place=place,
+        values={
+            "tranche": tranche,
+            "title": 'Shortlist "A" <i>',
+            "when_kind": When.DATE,
+            "starts_on": D(2022, 2, 18),
+            "owner": team,
+            "notes": "Room <4>\nBring CVs",
+            "roles": [role],
+        },
+        by=team,
+    )
+    client.force_login(team)
+
+    html = client.get(reverse("recruitment:plan_detail", args=[place.slug, tranche.pk])).content.decode()
+
+    row = html[html.index(f'<tr id="milestone-{milestone.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert '<th scope="row" class="fw-normal">Shortlist &quot;A&quot; &lt;i&gt;' in row
+    assert '<div class="small text-muted text-pre-line">Room &lt;4&gt;\nBring CVs</div>' in row
+    assert '<td class="text-nowrap">18 Feb 2022</td>' in row
+    assert "<td>Bea &lt;b&gt; O&#x27;Brien &amp; Co</td>" in row
+    assert '<td class="small">GP lead &lt;script&gt;</td>' in row
+    assert f'href="/recruitment/milestones/{milestone.pk}/edit/"' in row
+    assert 'aria-label="Edit Shortlist &quot;A&quot; &lt;i&gt;"' in row
+    assert 'aria-label="Mark done: Shortlist &quot;A&quot; &lt;i&gt;"' in row
+    assert "<script>" not in html and "<i>" not in row
+
+    second = plans.tranche_start(place=place, name="Tranche 2", template=empty, starts_on=D(2022, 1, 31), by=team)
+    html = client.get(reverse("recruitment:plan_detail", args=[place.slug, second.pk])).content.decode()
+    assert '<tr><td colspan="6" class="text-muted">No milestones yet.</td></tr>' in html
+
+
 # --- The pages: changing a plan, and bad input -----------------------------------------------------------------
 
 

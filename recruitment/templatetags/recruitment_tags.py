@@ -1,6 +1,6 @@
 """Recruitment's small pieces that a page repeats on every row, written in Python rather than included
-as a template each: a plan's "Mark done" button (a tranche may hold a hundred milestones) and a
-round's time to hire (a place's rounds page lists fifty)."""
+as a template each: a plan's rows of milestones with their "Mark done" buttons (a tranche may hold a
+hundred milestones) and a round's time to hire (a place's rounds page lists fifty)."""
 
 from html import escape
 
@@ -8,6 +8,7 @@ from django import template
 from django.template.defaulttags import CsrfTokenNode
 from django.utils.safestring import mark_safe
 
+from roles.formatting import person
 from roles.paths import path_of
 
 register = template.Library()
@@ -34,6 +35,38 @@ def done_button(context, milestone, next_url):
         f"{csrf}"
         f'<input type="hidden" name="next" value="{escape(str(next_url))}">{choice}</form>'
     )
+
+
+@register.simple_tag(takes_context=True)
+def milestone_rows(context, rows, may_plan, next_url):
+    """The table rows of a plan's milestones (`recruitment.plan_views.Row`): title and notes, when,
+    owner, status, the roles it concerns and, for someone who may plan, "Mark done" and "Edit"."""
+    if not rows:
+        return mark_safe('<tr><td colspan="6" class="text-muted">No milestones yet.</td></tr>')
+    parts = []
+    for row in rows:
+        m = row.milestone
+        title = escape(m.title)
+        notes = f'<div class="small text-muted text-pre-line">{escape(m.notes)}</div>' if m.notes else ""
+        change = ""
+        if may_plan:
+            edit = escape(path_of("recruitment:milestone_edit", m.pk))
+            change = (
+                f'<td class="text-nowrap text-end">{done_button(context, m, next_url)}\n        '
+                f'<a href="{edit}" class="btn btn-link btn-sm py-0 px-1" aria-label="Edit {title}">Edit</a></td>'
+            )
+        status = escape(row.status)
+        status_cell = f'<span class="ms-status ms-status-{status}">{escape(row.status_text)}</span>'
+        parts.append(
+            f'<tr id="milestone-{int(m.pk)}" class="ms-row ms-row-{status}">\n'
+            f'      <th scope="row" class="fw-normal">{title}{notes}</th>\n'
+            f'      <td class="text-nowrap">{escape(m.shown_when)}</td>\n'
+            f"      <td>{escape(person(m.owner, 'Nobody yet'))}</td>\n"
+            f'      <td class="text-nowrap">{status_cell}</td>\n'
+            f'      <td class="small">{escape(row.roles_text or "—")}</td>\n'
+            f"      {change}\n    </tr>"
+        )
+    return mark_safe("\n".join(parts))
 
 
 @register.simple_tag
