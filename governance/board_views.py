@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roles.formatting import day
-from roles.models import Declaration
+from roles.models import Declaration, Role
 from roles.services import ChangeRefused
 from roles.views import place_for
 
@@ -142,7 +142,8 @@ def board_detail(request, pk):
 def _decisions(queryset):
     return queryset.select_related("item").prefetch_related(
         Prefetch("votes", queryset=Vote.objects.select_related("organisation", "cast_by__person")),
-        "roles__place",
+        # All a decision shows of the roles it authorises: a link to each, by its title.
+        Prefetch("roles", queryset=Role.objects.select_related("place").only("pk", "title", "place__slug")),
         "budgets",
     )
 

@@ -28,3 +28,13 @@ def path_of(name: str, pk) -> str:
     """`reverse(name, kwargs={"pk": pk})` for a URL whose only argument is the id, reversed once per
     process (and per script prefix and URLconf): for templates that link every row of a long list."""
     return _paths_of(name, get_script_prefix(), get_urlconf())(pk)
+
+
+@functools.lru_cache(maxsize=1024)
+def _role_paths_of(place_slug: str, prefix: str, urlconf) -> Callable[[int], str]:
+    return path_for_each("roles:role_detail", place=place_slug)
+
+
+def role_path(place_slug: str, pk) -> str:
+    """`reverse("roles:role_detail", args=[place_slug, pk])`, reversed once per place and process."""
+    return _role_paths_of(place_slug, get_script_prefix(), get_urlconf())(pk)

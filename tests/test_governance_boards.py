@@ -364,12 +364,13 @@ def test_meeting_page_shows_quorum_papers_declarations_and_the_tally(boards):
     rep = boards.members[VOTING[1]]
     services.declaration_record(member=rep, interest="GP partner", item=boards.item, action="did_not_vote", by=None)
     role = RoleFactory(place=boards.board.place, title="Frailty including Care Homes")
+    second = RoleFactory(place=boards.board.place, title="Children & <Young> People")
     services.decision_record(
         item=boards.item,
         text="Endorse the role set",
         by_vote=True,
         votes=_votes(boards, **{VOTING[0]: "for", VOTING[1]: "against", VOTING[2]: "for"}),
-        roles=[role],
+        roles=[role, second],
         by=None,
     )
     page = (
@@ -383,7 +384,8 @@ def test_meeting_page_shows_quorum_papers_declarations_and_the_tally(boards):
         f"NHS South East London CCG&#x27;s vote is not counted: {rep.person.name} declared an interest and did not vote"
         in page
     )
-    assert reverse("roles:role_detail", args=[role.place.slug, role.pk]) in page
+    links = [f'<a href="{reverse("roles:role_detail", args=[r.place.slug, r.pk])}">' for r in (second, role)]
+    assert f"Authorises: {links[0]}Children &amp; &lt;Young&gt; People</a>, {links[1]}Frailty" in page
     assert "Bexley proposals" in page and "Endorse" in page
 
 

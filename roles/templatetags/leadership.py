@@ -51,6 +51,13 @@ register.filter("person", formatting.person)
 register.simple_tag(paths.path_of, name="path_of")
 
 
+@register.simple_tag
+def role_links(roles) -> str:
+    """Each role (with its place) as a link to its page, separated by commas."""
+    links = (f'<a href="{html.escape(paths.role_path(r.place.slug, r.pk))}">{html.escape(r.title)}</a>' for r in roles)
+    return mark_safe(", ".join(links))
+
+
 def _plural(count) -> str:
     return "" if count == 1 else "s"
 
