@@ -267,6 +267,20 @@ def test_leaving_out_a_template_role_needs_the_reason(greenwich, greenwich_clien
     assert not Role.objects.filter(place=greenwich, template_role=template).exists()
 
 
+def test_each_cell_names_its_field_for_screen_readers_and_shows_its_own_error_escaped(greenwich, greenwich_client):
+    url = reverse("roles:place_setup", args=["greenwich"])
+    template = TemplateRole.objects.get(ics=greenwich.ics, title="Diagnostics")
+    body = setup_body(greenwich_client.get(url), **{f"sessions_{template.pk}": "<b>two</b>"})
+
+    html = greenwich_client.post(url, body).content.decode()
+
+    cell = html[html.index(f'<label class="visually-hidden" for="id_sessions_{template.pk}">') :]
+    cell = cell[: cell.index("</td>")]
+    assert f'name="sessions_{template.pk}"' in cell and 'value="&lt;b&gt;two&lt;/b&gt;"' in cell
+    assert '<div class="invalid-feedback d-block">Enter a number.</div>' in cell
+    assert "<b>" not in html[html.index('id="template-roles"') :]
+
+
 def test_checking_the_setup_shows_the_roles_and_saves_nothing(greenwich, greenwich_client):
     url = reverse("roles:place_setup", args=["greenwich"])
     body = setup_body(greenwich_client.get(url), check="1")

@@ -3,7 +3,7 @@
 import html
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from roles import formatting, paths
@@ -49,6 +49,15 @@ def stage_badge(stage):
 
 register.filter("person", formatting.person)
 register.simple_tag(paths.path_of, name="path_of")
+
+
+@register.simple_tag
+def cell_field(field) -> str:
+    """A form field in a table cell: its label for screen readers only, the field, its errors. A
+    set-up table has six of these a row."""
+    errors = "".join(f'<div class="invalid-feedback d-block">{conditional_escape(e)}</div>' for e in field.errors)
+    label = format_html('<label class="visually-hidden" for="{}">{}</label>', field.id_for_label, field.label)
+    return format_html("{}\n{}\n{}", label, field, mark_safe(errors))
 
 
 @register.simple_tag
