@@ -8,37 +8,25 @@ same pages drawn by Django's templates, element for element and with the same te
 
 from __future__ import annotations
 
-import copy
-import re
-import shutil
-
 import pytest
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
-from django.test.html import parse_html
 from django.urls import reverse
 
 from governance.models import Board, ExportLog
 from roles.models import Place, Role
-from tests.helpers import admin_form_body
+from tests.helpers import admin_form_body, drawn_pages, same_pages, templates_without
 
 pytestmark = pytest.mark.django_db
 
 OURS = ("admin/includes/fieldset.html", "admin/edit_inline/tabular.html")
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
 @pytest.fixture
 def django_templates(tmp_path):
     """Settings whose templates are ours except the two copies: the admin draws with Django's own."""
-    shutil.copytree(settings.BASE_DIR / "templates", tmp_path / "templates")
-    for name in OURS:
-        (tmp_path / "templates" / name).unlink()
-    templates = copy.deepcopy(settings.TEMPLATES)
-    templates[0]["DIRS"] = [tmp_path / "templates"]
-    return templates
+    return templates_without(tmp_path, OURS)
 
 
 def _pages() -> list[str]:
@@ -53,26 +41,6 @@ def _pages() -> list[str]:
     return urls
 
 
-def _drawn(client, requests) -> dict:
-    drawn = {}
-    for method, url, body in requests:
-        response = client.post(url, body) if method == "post" else client.get(url)
-        drawn[method, url] = (response.status_code, TOKEN.sub("", response.content.decode()))
-    return drawn
-
-
-def _same(ours: dict, django: dict) -> int:
-    compared = 0
-    for key, (status, html) in ours.items():
-        assert django[key][0] == status, key
-        if status != 200:
-            continue
-        assert re.sub(r"\s+", " ", html) == re.sub(r"\s+", " ", django[key][1]), key
-        assert parse_html(html) == parse_html(django[key][1]), key
-        compared += 1
-    return compared
-
-
 @pytest.mark.parametrize("username", ["superuser", "ics-admin", "hr-recruiter"])
 def test_every_admin_add_and_change_page_is_drawn_as_djangos_templates_draw_it(
     username, governance_demo, django_templates
@@ -84,11 +52,11 @@ def test_every_admin_add_and_change_page_is_drawn_as_djangos_templates_draw_it(
     client.force_login(User.objects.get(username=username))
     requests = [("get", url, None) for url in _pages()]
 
-    ours = _drawn(client, requests)
+    ours = drawn_pages(client, requests)
     with override_settings(TEMPLATES=django_templates):
-        django = _drawn(client, requests)
+        django = drawn_pages(client, requests)
 
-    compared = _same(ours, django)
+    compared = same_pages(ours, django)
     assert compared >= {"superuser": 40, "ics-admin": 25, "hr-recruiter": 8}[username], compared
     if username != "hr-recruiter":
         board = ours["get", reverse("admin:governance_board_change", args=[Board.objects.order_by("pk").first().pk])]
@@ -111,11 +79,11 @@ def test_pages_sent_back_with_errors_are_drawn_as_djangos_templates_draw_them(go
         ("post", board_page, board_body),
     ]
 
-    ours = _drawn(client, requests)
+    ours = drawn_pages(client, requests)
     with override_settings(TEMPLATES=django_templates):
-        django = _drawn(client, requests)
+        django = drawn_pages(client, requests)
 
-    assert _same(ours, django) == 3
+    assert same_pages(ours, django) == 3
     board = ours["post", board_page][1]
     assert "errorlist" in board and "row-form-errors" in board or "This field is required" in board
 
