@@ -5,7 +5,7 @@ change page through a dozen template tests and lookups each, and an inline's eve
 on a board with twenty members, or a role's add page, that was most of the page's time (the SQL is a
 few milliseconds). Our copies of those two templates (`templates/admin/...`) keep Django's markup
 around the loops and call these tags for the loops themselves. Each writes what Django's loop writes,
-element for element and with the same text between them (`tests/test_admin_rows.py` renders every
+element for element and with the same text between them (`tests/test_drawn_both_ways.py` renders every
 admin add and change page both ways and compares them).
 """
 

@@ -5,7 +5,7 @@ text and errors: about 2 ms a field, so a role form of twenty fields spent 40 ms
 `templates/bootstrap5/field.html` calls `field_markup`, which writes the same markup for a plain field
 (an input, a select, a text area, a tick box, a list of boxes or buttons) and hands anything else (a
 file, a horizontal form, a label class, a field drawn inside a table cell) to crispy's own template.
-`tests/test_crispy_field.py` draws every form page of the site both ways and compares them.
+`tests/test_drawn_both_ways.py` draws every form page of the site both ways and compares them.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ def help_and_errors(field, context) -> str:
             f'<{tag} id="error_{n}_{_e(field.auto_id)}"><strong>{_e(error)}</strong></{tag}>'
             for n, error in enumerate(field.errors, start=1)
         )
-        parts.append(f'<div id="{_e(field.errors.field_id)}_error" class="invalid-feedback">{errors}</div>')
+        ident = _e(getattr(field.errors, "field_id", ""))  # `{{ field.errors.field_id }}`: "" when not set
+        parts.append(f'<div id="{ident}_error" class="invalid-feedback">{errors}</div>')
     if field.help_text and not inline_help:
         ident = f'id="{_e(field.auto_id)}_helptext" ' if field.auto_id else ""
         parts.append(f'<div {ident}class="form-text">{field.help_text}</div>')
