@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from roles.extensions import role_link, role_section
 from roles.models import AdvertRound, RoleStatus
+from roles.paths import path_of
 
 from . import access, selectors
 
@@ -18,7 +18,7 @@ RECRUITING = frozenset({S.ADVERTISED, S.SHORTLISTING, S.INTERVIEWING, S.OFFERED,
 @role_link
 def recruitment_link(role):
     if role.status in RECRUITING or (role.status == S.ON_HOLD and role.held_from in RECRUITING):
-        return ("Recruitment", reverse("recruitment:role_rounds", args=[role.pk]))
+        return ("Recruitment", path_of("recruitment:role_rounds", role.pk))  # reversed once: a board has 100 cards
     return None
 
 
