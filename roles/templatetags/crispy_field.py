@@ -27,7 +27,7 @@ CHOICES = "bootstrap5/layout/radio_checkbox_select.html"
 
 @functools.cache
 def crispy_template() -> template.Template:
-    """crispy-bootstrap5's own field template (ours, of the same name, shadows it)."""
+    """crispy-bootstrap5's own field template (ours, of the same name, shadows it), read once per process."""
     source = Path(crispy_bootstrap5.__file__).parent / "templates" / "bootstrap5" / "field.html"
     return Engine.get_default().from_string(source.read_text())
 
@@ -73,11 +73,11 @@ def help_and_errors(field, context) -> str:
     return "\n".join(parts)
 
 
-def _label(field, *, required: bool, fieldset: bool, label_class) -> str:
+def _label(field, *, required: bool, fieldset: bool) -> str:
+    """The field's label (a legend when its widget is a group of inputs), for a form without a label class."""
     tag = "legend" if fieldset else "label"
     target = f'for="{_e(field.id_for_label)}"' if field.id_for_label else ""
-    classes = "form-label" + (f" {_e(label_class)}" if label_class else "")
-    classes += (" requiredField" if required else "") + (" fs-6" if fieldset else "")
+    classes = "form-label" + (" requiredField" if required else "") + (" fs-6" if fieldset else "")
     star = '<span class="asteriskField">*</span>' if required else ""
     return f'<{tag}\n {target} class="{classes}">\n{_e(field.label)}{star}\n</{tag}>'
 
@@ -97,8 +97,7 @@ def field_html(context) -> str | None:
     ):
         return None
     checkbox = isinstance(widget, forms.CheckboxInput)
-    boxes = isinstance(widget, forms.CheckboxSelectMultiple)
-    choices = boxes or isinstance(widget, forms.RadioSelect)
+    choices = isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect))
     show_labels, required = context.get("form_show_labels"), field.field.required
     fieldset = field.use_fieldset
     parts = ['<div class="mb-3">'] if checkbox else []
@@ -116,7 +115,7 @@ def field_html(context) -> str | None:
         if fieldset:
             described = getattr(field, "aria_describedby", None)
             parts.append(f'<fieldset aria-describedby="{_e(described)}">' if described else "<fieldset>")
-        parts.append(_label(field, required=required, fieldset=fieldset, label_class=None))
+        parts.append(_label(field, required=required, fieldset=fieldset))
 
     invalid = " is-invalid" if field.errors else ""
     if choices:
