@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
@@ -252,10 +253,18 @@ class RoleForm(RoleRules, forms.ModelForm):
         """What choosing each template role fills in, for the page's script (`static/js/role_form.js`)."""
         if "template_role" not in self.fields:
             return {}
-        rows = self.fields["template_role"].queryset.prefetch_related("functions")
+        templates = self.fields["template_role"].queryset
+        # Read as values: a template role's functions by the functions' own order, without a query set
+        # built per template role.
+        functions: dict[int, list[int]] = defaultdict(list)
+        links = TemplateRole.functions.through.objects.filter(templaterole__in=templates.values("pk"))
+        for template_id, function_id in links.order_by("function__order", "function__name", "function_id").values_list(
+            "templaterole_id", "function_id"
+        ):
+            functions[template_id].append(function_id)
         return {
-            str(t.pk): {"title": t.title, "role_type": t.role_type, "functions": [f.pk for f in t.functions.all()]}
-            for t in rows
+            str(pk): {"title": title, "role_type": role_type, "functions": functions[pk]}
+            for pk, title, role_type in templates.values_list("pk", "title", "role_type")
         }
 
 
