@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError, models, transaction
 from django.db.models import Count
@@ -178,6 +179,15 @@ def _audit_line(row: RoleMove) -> str:
 UK_DATES = {models.DateField: {"form_class": UKDateField, "widget": UKDateInput}}
 
 
+def may_open(admin_site, request, model, obj=None) -> bool:
+    """Whether `request`'s user may open `model`'s admin page (of `obj`): a page to link them to. Django
+    links a read-only related row, and simple-history the user who made each version, whenever the
+    model is registered, whatever the user may open; an ICS administrator met links to users' pages
+    that answered 403."""
+    model_admin = admin_site._registry.get(model)
+    return model_admin is not None and model_admin.has_view_or_change_permission(request, obj)
+
+
 class ServiceDoorAdmin(SimpleHistoryAdmin):
     """A model admin whose saves go through `roles.services`: a refusal re-shows the form.
 
@@ -206,6 +216,9 @@ class ServiceDoorAdmin(SimpleHistoryAdmin):
     def history_view(self, request, object_id, extra_context=None):
         if not self.keeps_versions:
             return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+        if not may_open(self.admin_site, request, get_user_model()):
+            # No view of that name: simple-history's list names who made each version without a link.
+            extra_context = {**(extra_context or {}), "admin_user_view": ""}
         return super().history_view(request, object_id, extra_context)
 
     def response_action(self, request, queryset):

@@ -11,6 +11,8 @@ admin add and change page both ways and compares them).
 
 from __future__ import annotations
 
+import functools
+
 from django import template
 from django.contrib.admin.templatetags.admin_modify import cell_count
 from django.contrib.admin.templatetags.admin_urls import admin_urlname, admin_urlquote
@@ -19,7 +21,24 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from roles.admin import may_open
+
 register = template.Library()
+
+
+def _linked_if_allowed(field, request, remote_field, remote_obj) -> str:
+    """`AdminReadonlyField.get_admin_url`, linking the related row only when the user may open its page
+    (else its name, as Django writes a row of an unregistered model)."""
+    if not may_open(field.model_admin.admin_site, request, remote_field.model, remote_obj):
+        return str(remote_obj)
+    return type(field).get_admin_url(field, remote_field, remote_obj)
+
+
+def _readonly(field, request) -> str:
+    """A read-only field's contents, as Django writes them, with links only to pages the user may open."""
+    if request is not None:
+        field.get_admin_url = functools.partial(_linked_if_allowed, field, request)
+    return _shown(field.contents())
 
 
 def _of(value, name: str):
@@ -40,9 +59,10 @@ def _errors_ul(errors) -> str:
     return errors.as_ul() if errors else ""
 
 
-@register.simple_tag
-def fieldset_lines(fieldset):
+@register.simple_tag(takes_context=True)
+def fieldset_lines(context, fieldset):
     """`{% for line in fieldset %}…{% endfor %}` of `admin/includes/fieldset.html`."""
+    request = context.get("request")
     out = []
     for line in fieldset:
         single = len(line.fields) == 1
@@ -81,7 +101,7 @@ def fieldset_lines(fieldset):
             else:
                 out.append(_shown(field.label_tag()) + "\n                                ")
                 if field.is_readonly:
-                    out.append(f'<div class="readonly">{_shown(field.contents())}</div>')
+                    out.append(f'<div class="readonly">{_readonly(field, request)}</div>')
                 else:
                     out.append(_shown(field.field))
             out.append("\n                        </div>\n                    ")
@@ -165,7 +185,7 @@ def tabular_rows(context, inline_admin_formset):
                         classes += " hidden"
                     out.append(f'\n              <td class="{classes}">\n              ')
                     if field.is_readonly:
-                        out.append(f"\n                  <p>{_shown(field.contents())}</p>\n              ")
+                        out.append(f"\n                  <p>{_readonly(field, request)}</p>\n              ")
                     else:
                         out.append(f"\n                  {_errors_ul(field.field.errors)}\n")
                         out.append(f"                  {_shown(field.field)}\n              ")
