@@ -179,13 +179,17 @@ def _audit_line(row: RoleMove) -> str:
 UK_DATES = {models.DateField: {"form_class": UKDateField, "widget": UKDateInput}}
 
 
-def may_open(admin_site, request, model, obj=None) -> bool:
-    """Whether `request`'s user may open `model`'s admin page (of `obj`): a page to link them to. Django
-    links a read-only related row, and simple-history the user who made each version, whenever the
-    model is registered, whatever the user may open; an ICS administrator met links to users' pages
-    that answered 403."""
-    model_admin = admin_site._registry.get(model)
-    return model_admin is not None and model_admin.has_view_or_change_permission(request, obj)
+def may_open(admin_site, request, model) -> bool:
+    """Whether `request`'s user may open `model`'s admin pages: pages to link them to. Django links a
+    read-only related row, and simple-history the user who made each version, whenever the model is
+    registered, whatever the user may open; an ICS administrator met links to users' pages that
+    answered 403. Asked of the model, not of each row (an inline may link a row per line), and once
+    a request."""
+    asked = request.__dict__.setdefault("_admin_may_open", {})
+    if model not in asked:
+        model_admin = admin_site._registry.get(model)
+        asked[model] = model_admin is not None and model_admin.has_view_or_change_permission(request)
+    return asked[model]
 
 
 class ServiceDoorAdmin(SimpleHistoryAdmin):

@@ -27,9 +27,9 @@ register = template.Library()
 
 
 def _linked_if_allowed(field, request, remote_field, remote_obj) -> str:
-    """`AdminReadonlyField.get_admin_url`, linking the related row only when the user may open its page
+    """`AdminReadonlyField.get_admin_url`, linking the related row only when the user may open its kind of page
     (else its name, as Django writes a row of an unregistered model)."""
-    if not may_open(field.model_admin.admin_site, request, remote_field.model, remote_obj):
+    if not may_open(field.model_admin.admin_site, request, remote_field.model):
         return str(remote_obj)
     return type(field).get_admin_url(field, remote_field, remote_obj)
 
