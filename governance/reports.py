@@ -65,7 +65,7 @@ from roles.models import (
     TemplateRole,
     stage_of,
 )
-from roles.selectors import Variation, compare_with_template, dashboard_of
+from roles.selectors import Variation, compare_with_template, dashboard_of, links_in_order
 
 from . import access, rules
 from .models import Decision, EngagementEvent, FeedbackPoint, Vote
@@ -231,16 +231,10 @@ ROLES_READ = Role.objects.select_related("appointee__profession")
 def _linked(ids: list[int], relation: str) -> dict[int, list]:
     """For each of the roles `ids`, the rows its many-to-many `relation` ("functions",
     "eligible_professions") links it to, in their order: the rows read once, the links as values."""
-    field = Role._meta.get_field(relation)
-    rows = {row.pk: row for row in field.related_model.objects.all()}
-    target = field.m2m_reverse_field_name()  # the link's column for the row: "function", "profession"
+    rows = {row.pk: row for row in Role._meta.get_field(relation).related_model.objects.all()}
     linked: dict[int, list] = defaultdict(list)
-    for role_id, pk in (
-        field.remote_field.through.objects.filter(role_id__in=ids)
-        .order_by(f"{target}__order", f"{target}__name", f"{target}_id")
-        .values_list("role_id", f"{target}_id")
-    ):
-        linked[role_id].append(rows[pk])
+    for role_id, pks in links_in_order(Role, relation, ids).items():
+        linked[role_id] = [rows[pk] for pk in pks]
     return linked
 
 

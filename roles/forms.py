@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
@@ -11,6 +10,7 @@ from django.core.exceptions import ValidationError
 from .dates import HINT, TYPED_FORMAT, NotADate, parse_day
 from .extensions import decision_choices_for
 from .models import MOVE_NEEDS, Place, Role, RoleStatus, TemplateRole, plausible_date, professions_problem
+from .selectors import links_in_order
 from .services import EDITABLE_FIELDS, MoveDetails
 
 
@@ -254,14 +254,7 @@ class RoleForm(RoleRules, forms.ModelForm):
         if "template_role" not in self.fields:
             return {}
         templates = self.fields["template_role"].queryset
-        # Read as values: a template role's functions by the functions' own order, without a query set
-        # built per template role.
-        functions: dict[int, list[int]] = defaultdict(list)
-        links = TemplateRole.functions.through.objects.filter(templaterole__in=templates.values("pk"))
-        for template_id, function_id in links.order_by("function__order", "function__name", "function_id").values_list(
-            "templaterole_id", "function_id"
-        ):
-            functions[template_id].append(function_id)
+        functions = links_in_order(TemplateRole, "functions", templates.values("pk"))
         return {
             str(pk): {"title": title, "role_type": role_type, "functions": functions[pk]}
             for pk, title, role_type in templates.values_list("pk", "title", "role_type")

@@ -32,6 +32,23 @@ from .models import (
 COUNTED_STAGES = (BudgetStage.COMMITTED, BudgetStage.PIPELINE)
 
 
+def links_in_order(model, relation: str, owners) -> defaultdict[int, list[int]]:
+    """For each row of `model` among `owners` (ids, or a query of them), the ids of the rows its many-to-many
+    `relation` links it to, in those rows' own order (their model's `ordering`, then id): read as
+    (owner, target) values, not as a query set built per row. Rows that link nothing get an empty list."""
+    field = model._meta.get_field(relation)
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    ordering = [
+        f"-{target}__{name[1:]}" if name.startswith("-") else f"{target}__{name}"
+        for name in field.related_model._meta.ordering
+    ]
+    links = field.remote_field.through.objects.filter(**{f"{source}__in": owners})
+    linked: defaultdict[int, list[int]] = defaultdict(list)
+    for owner, pk in links.order_by(*ordering, f"{target}_id").values_list(f"{source}_id", f"{target}_id"):
+        linked[owner].append(pk)
+    return linked
+
+
 def budget_years(place: Place) -> list[FinancialYear]:
     return [FinancialYear(y) for y in place.budgets.order_by("financial_year").values_list("financial_year", flat=True)]
 
