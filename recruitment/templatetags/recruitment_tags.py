@@ -18,7 +18,10 @@ register = template.Library()
 def done_button(context, milestone, next_url):
     """One click: mark `milestone` done today, or (done already) not done again; back to `next_url`.
     Posts to `recruitment:milestone_done` with the context's CSRF token, written by `{% csrf_token %}`'s node."""
-    csrf = CsrfTokenNode().render(context)
+    return _done_form(CsrfTokenNode().render(context), milestone, next_url)
+
+
+def _done_form(csrf: str, milestone, next_url) -> str:
     title = escape(milestone.title)
     if milestone.done_on:
         choice = (
@@ -43,6 +46,7 @@ def milestone_rows(context, rows, may_plan, next_url):
     owner, status, the roles it concerns and, for someone who may plan, "Mark done" and "Edit"."""
     if not rows:
         return mark_safe('<tr><td colspan="6" class="text-muted">No milestones yet.</td></tr>')
+    csrf = CsrfTokenNode().render(context) if may_plan else ""  # the same token on every row's button
     parts = []
     for row in rows:
         m = row.milestone
@@ -52,7 +56,7 @@ def milestone_rows(context, rows, may_plan, next_url):
         if may_plan:
             edit = escape(path_of("recruitment:milestone_edit", m.pk))
             change = (
-                f'<td class="text-nowrap text-end">{done_button(context, m, next_url)}\n        '
+                f'<td class="text-nowrap text-end">{_done_form(csrf, m, next_url)}\n        '
                 f'<a href="{edit}" class="btn btn-link btn-sm py-0 px-1" aria-label="Edit {title}">Edit</a></td>'
             )
         status = escape(row.status)
