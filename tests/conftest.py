@@ -99,11 +99,24 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    _demo_sharers_together(items)
     for item in items:
         for name in ("postgres", "redis", "browser"):
             problem = config._service_problems[name]
             if problem and item.get_closest_marker(name):
                 item.add_marker(pytest.mark.skip(reason=f"needs {name}: {problem}"))
+
+
+def _demo_sharers_together(items) -> None:
+    """Within each run of one module's tests (pytest-django has already put the transactional tests
+    last), the tests sharing the larger demo first, then those sharing the smaller, then the rest, each
+    in the order written: so a module loads each demo once (`ModuleDemo`)."""
+    rank = {name: position for position, name in enumerate(DEMOS)}
+    start = 0
+    for end in range(1, len(items) + 1):
+        if end == len(items) or items[end].module is not items[start].module:
+            items[start:end] = sorted(items[start:end], key=lambda item: rank.get(_demo_wanted(item), len(rank)))
+            start = end
 
 
 @pytest.fixture(scope="session")
@@ -183,7 +196,8 @@ def browser_context_args(browser_context_args):
 
 def _is_transactional(item) -> bool:
     marker = item.get_closest_marker("django_db")
-    return bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in item.fixturenames
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    return transactional or "transactional_db" in item.fixturenames or "live_server" in item.fixturenames
 
 
 def _load_demo() -> None:
@@ -202,55 +216,97 @@ def _load_governance_demo() -> None:
     GovernanceLoader().load()
 
 
-def _loaded_for_module(request, django_db_blocker, fixture: str, load):
-    """Demo data loaded once for a module, in a transaction rolled back when the module ends.
+class ModuleDemo:
+    """A demo loaded once for a module's tests, in a transaction rolled back when the module ends or
+    when one of its tests needs another demo or none.
 
-    Each test's own transaction nests inside it (a savepoint), so what a test changes is undone
-    after it and the next test sees the demo as loaded. Only where every test of the module uses
-    `fixture` and none is transactional (the live server's cannot nest in a transaction); elsewhere
-    each test that asks for the demo loads it itself.
+    Each test's own transaction nests inside it (a savepoint), so what a test changes is undone after
+    it and the next test sees the demo as loaded. The module's tests are ordered so that those sharing a
+    demo come together (`pytest_collection_modifyitems`), so a module loads each demo once per worker.
     """
-    from django.db import transaction
 
-    items = [item for item in request.session.items if item.module is request.module]
-    if any(_is_transactional(item) or fixture not in item.fixturenames for item in items):
-        yield False
-        return
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        load()
-    try:
-        yield True
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    def __init__(self, blocker):
+        self.blocker = blocker
+        self.loaded: str | None = None
+        self._outer = None
+
+    def switch(self, wanted: str | None) -> None:
+        if wanted == self.loaded:
+            return
+        from django.db import transaction
+
+        with self.blocker.unblock():
+            if self._outer is not None:
+                self.loaded, outer, self._outer = None, self._outer, None
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+            if wanted is None:
+                return
+            outer = transaction.atomic()
+            outer.__enter__()
+            try:
+                DEMOS[wanted]()
+            except BaseException as error:
+                transaction.set_rollback(True)
+                outer.__exit__(type(error), error, error.__traceback__)
+                raise
+            self.loaded, self._outer = wanted, outer
+
+
+_module_demos: dict[object, ModuleDemo] = {}  # by module, while the module's tests run
+_setting_up: list = [None]  # the test whose fixtures are being set up
+
+
+def _demo_wanted(item) -> str | None:
+    """The demo this test may read as loaded for its module: none for a transactional test, whose
+    flush (and the live server's thread) cannot work inside a transaction."""
+    if _is_transactional(item):
+        return None
+    return next((name for name in DEMOS if name in item.fixturenames), None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    """Before a test's fixtures: load the demo it shares with the tests before it, or put the module's
+    loaded demo away when it needs another or none."""
+    state = _module_demos.get(item.module)
+    if state is not None:
+        state.switch(_demo_wanted(item))
+    _setting_up[0] = item
+    yield
 
 
 @pytest.fixture(scope="module")
-def _demo_for_module(request, django_db_setup, django_db_blocker):
-    yield from _loaded_for_module(request, django_db_blocker, "demo", _load_demo)
+def _module_demo(request, django_db_setup, django_db_blocker):
+    """Set up by a module's first test that asks for a demo (the demo it wants loaded at once, before
+    that test's own transaction); later tests switch it in `pytest_runtest_setup`."""
+    state = ModuleDemo(django_db_blocker)
+    state.switch(_demo_wanted(_setting_up[0]))
+    _module_demos[request.module] = state
+    try:
+        yield state
+    finally:
+        del _module_demos[request.module]
+        state.switch(None)
 
 
 @pytest.fixture
-def demo(request, _demo_for_module, db):
-    """The seed demo data, loaded as `make run` loads it (once per module where it can be)."""
-    if not _demo_for_module:
+def demo(_module_demo, db):
+    """The seed demo data, loaded as `make run` loads it (once per module and worker where it can be)."""
+    if _module_demo.loaded != "demo":
         _load_demo()
 
 
-@pytest.fixture(scope="module")
-def _governance_demo_for_module(request, django_db_setup, django_db_blocker):
-    yield from _loaded_for_module(request, django_db_blocker, "governance_demo", _load_governance_demo)
-
-
 @pytest.fixture
-def governance_demo(request, _governance_demo_for_module, db):
+def governance_demo(_module_demo, db):
     """The whole seed demo as `load_demo` loads it: the catalogue, the recruitment and the governance
-    (boards, meetings, decisions, Table 2's engagement); once per module where it can be."""
-    if not _governance_demo_for_module:
+    (boards, meetings, decisions, Table 2's engagement); once per module and worker where it can be."""
+    if _module_demo.loaded != "governance_demo":
         _load_governance_demo()
+
+
+# The demos a module may share, the larger first (a module's tests run in this order).
+DEMOS = {"governance_demo": _load_governance_demo, "demo": _load_demo}
 
 
 DEMO_PASSWORD = "test-pass-2022"

@@ -221,7 +221,7 @@ def _build_world() -> World:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """The world built once for the module, in a transaction rolled back when the module ends; each
-    test's own transaction nests inside it (as conftest's `_demo_for_module` does for the demo)."""
+    test's own transaction nests inside it (as conftest's `ModuleDemo` does for the demo)."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
