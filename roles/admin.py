@@ -13,7 +13,9 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -224,6 +226,23 @@ class ServiceDoorAdmin(SimpleHistoryAdmin):
             # No view of that name: simple-history's list names who made each version without a link.
             extra_context = {**(extra_context or {}), "admin_user_view": ""}
         return super().history_view(request, object_id, extra_context)
+
+    def render_history_view(self, request, template, context, **kwargs):
+        """A past version (simple-history's version page, whose form it builds to edit) is shown with every
+        field as its text: it can only be read (`history_form_view` refuses a POST), so no input, no
+        related row's add or delete link, and no list of every row a field could point to (every board in
+        England, for a meeting's)."""
+        if "adminform" in context:
+            editable = context["adminform"]
+            context["adminform"] = helpers.AdminForm(
+                editable.form,
+                list(editable.fieldsets),
+                {},
+                flatten_fieldsets(editable.fieldsets),
+                model_admin=self,
+            )
+            context["media"] = self.media
+        return super().render_history_view(request, template, context, **kwargs)
 
     def response_action(self, request, queryset):
         """Ids of the selected rows that no row could have ("abc", 21 digits) are no selection: they

@@ -601,7 +601,12 @@ def test_an_old_version_cannot_be_saved_back_from_the_history_page(client, world
     client.force_login(world.admin)
     url = f"/admin/roles/budget/{budget.pk}/history/{first.history_id}/"
 
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    # Shown to read: the version's amount as text, no field to type into and no button to save it.
+    html = page.content.decode()
+    assert re.search(r'field-amount">.*?<div class="readonly">1\.00</div>', html, re.S)
+    assert 'name="amount"' not in html and 'type="submit"' not in html.split('id="content-main"')[1]
     assert client.post(url, {"amount": "1"}).status_code == 405
     budget.refresh_from_db()
     assert budget.amount == Decimal("2")
