@@ -162,10 +162,6 @@ class DecisionAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "outcome", "by_vote", "inquorate")
     list_filter = ("outcome", "by_vote", "inquorate")
     list_select_related = ("item__meeting__board",)  # what each row's title reads
-    raw_id_fields = ("item",)  # a past version's form names its item, rather than offer every item there is
-    # Its roles and budgets as the names chosen, searched for when changed, rather than a list of
-    # every role of the ICS (1,500 options: 140 ms to draw a past version's page).
-    autocomplete_fields = ("roles", "budgets")
     inlines = [VoteInline]
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
