@@ -164,10 +164,18 @@ def pytest_runtest_teardown(item, nextitem):
     yield
     if _is_transactional(item) and nextitem is not None:
         from django.apps import apps
+        from django.db import connections
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
             importlib.import_module("roles.migrations.0002_reference_data").create(apps, None)
+            # Left open, the connection this opens after a browser test stayed open to the end of the
+            # run, out of reach of Django's own closing (it keeps connections per context), and the
+            # test database could not be dropped ("being accessed by other users"). The next test
+            # opens its own.
+            for connection in connections.all(initialized_only=True):
+                if not connection.in_atomic_block:
+                    connection.close()
 
 
 @pytest.fixture
