@@ -11,10 +11,12 @@ values, attributes and choices), and hands every other template to Django's own 
 from __future__ import annotations
 
 from django.forms.renderers import DjangoTemplates
+from django.templatetags.static import static
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData
 from django.utils.timezone import template_localtime
+from django.utils.translation import gettext
 
 WIDGETS = "django/forms/widgets/"
 INPUTS = frozenset(
@@ -38,6 +40,10 @@ INPUTS = frozenset(
     )
 )
 SELECT, OPTION, TEXTAREA = f"{WIDGETS}select.html", f"{WIDGETS}select_option.html", f"{WIDGETS}textarea.html"
+# The admin's id box with its lookup link and the chosen row's name (a many-to-many's includes the same),
+# and the wrapper that adds the change, add, delete and view links beside a related field.
+RAW_IDS = frozenset({"admin/widgets/foreign_key_raw_id.html", "admin/widgets/many_to_many_raw_id.html"})
+RELATED_WRAPPER = "admin/widgets/related_widget_wrapper.html"
 
 
 def shown(value) -> str:
@@ -76,12 +82,100 @@ def textarea_of(widget: dict) -> str:
     return f'<textarea name="{shown(widget["name"])}"{attrs_of(widget["attrs"])}>\n{value}</textarea>'
 
 
+def raw_id_of(context: dict) -> str:
+    """`admin/widgets/foreign_key_raw_id.html`: the input (its template ends a line), the lookup link,
+    and the chosen row's name, linked where it has a page."""
+    widget, related_url, label = context["widget"], context.get("related_url"), context.get("link_label")
+    parts = ["<div>" if related_url else "", input_of(widget), "\n"]
+    if related_url:
+        parts.append(
+            f'<a href="{shown(related_url)}" class="related-lookup" id="lookup_id_{shown(widget["name"])}"'
+            f' title="{shown(context.get("link_title", ""))}"></a>'
+        )
+    if label:
+        url = context.get("link_url")
+        name = f'<a href="{shown(url)}">{shown(label)}</a>' if url else shown(label)
+        parts.append(f"\n<strong>{name}</strong>")
+    if related_url:
+        parts.append("</div>")
+    return "".join(parts).strip()  # as Django's renderer strips what a widget's template wrote
+
+
+# The links of `related_widget_wrapper.html`, as its {% spaceless %} leaves them: (context flag, link).
+_RELATED_LINKS = (
+    (
+        "can_change_related",
+        '<a class="related-widget-wrapper-link change-related" id="change_id_{name}"\n'
+        '            data-href-template="{change_url}?{url_params}"\n'
+        '            data-popup="yes"\n'
+        '            title="{title}"><img src="{icon}" alt="" width="24" height="24"></a>',
+        "Change selected %(model)s",
+        "admin/img/icon-changelink.svg",
+    ),
+    (
+        "can_add_related",
+        '<a class="related-widget-wrapper-link add-related" id="add_id_{name}"\n'
+        '            data-popup="yes"\n'
+        '            href="{add_url}?{url_params}"\n'
+        '            title="{title}"><img src="{icon}" alt="" width="24" height="24"></a>',
+        "Add another %(model)s",
+        "admin/img/icon-addlink.svg",
+    ),
+    (
+        "can_delete_related",
+        '<a class="related-widget-wrapper-link delete-related" id="delete_id_{name}"\n'
+        '            data-href-template="{delete_url}?{url_params}"\n'
+        '            data-popup="yes"\n'
+        '            title="{title}"><img src="{icon}" alt="" width="24" height="24"></a>',
+        "Delete selected %(model)s",
+        "admin/img/icon-deletelink.svg",
+    ),
+    (
+        "can_view_related",
+        '<a class="related-widget-wrapper-link view-related" id="view_id_{name}"\n'
+        '             data-href-template="{change_url}?{view_params}"\n'
+        '             title="{title}"><img src="{icon}" alt="" width="24" height="24"></a>',
+        "View selected %(model)s",
+        "admin/img/icon-viewlink.svg",
+    ),
+)
+
+
+def related_wrapper_of(context: dict) -> str:
+    """`admin/widgets/related_widget_wrapper.html`: the field, then the links the user may follow."""
+    links = ""
+    if not context.get("is_hidden"):
+        values = {
+            "name": shown(context.get("name", "")),
+            "url_params": shown(context.get("url_params", "")),
+            "view_params": shown(context.get("view_related_url_params", "")),
+            "change_url": shown(context.get("change_related_template_url", "")),
+            "add_url": shown(context.get("add_related_url", "")),
+            "delete_url": shown(context.get("delete_related_template_url", "")),
+        }
+        model = {"model": shown(context.get("model", ""))}
+        links = "".join(
+            link.format(**values, title=gettext(title) % model, icon=conditional_escape(static(icon)))
+            for flag, link, title, icon in _RELATED_LINKS
+            if context.get(flag)
+        )
+    reference = "" if context.get("model_has_limit_choices_to") else f'data-model-ref="{shown(context["model_name"])}"'
+    return (
+        f'<div class="related-widget-wrapper" {reference}>\n    {shown(context["rendered_widget"])}\n    \n'
+        f"        {links}\n    \n</div>"
+    )
+
+
 class FastWidgets(DjangoTemplates):
     def render(self, template_name, context, request=None):
+        if template_name == RELATED_WRAPPER and isinstance(context, dict) and "rendered_widget" in context:
+            return related_wrapper_of(context)
         widget = context.get("widget") if isinstance(context, dict) else None
         if widget is not None:
             if template_name in INPUTS:
                 return input_of(widget)
+            if template_name in RAW_IDS:
+                return raw_id_of(context)
             if template_name == SELECT:
                 return self._select(widget, context, request)
             if template_name == OPTION:

@@ -94,6 +94,65 @@ def test_selects_and_their_options_are_written_as_djangos_templates_write_them(m
     assert fast == django
 
 
+class NamedRawIdWidget(admin_widgets.ForeignKeyRawIdWidget):
+    """The id box with a generated name and link beside it (the real one reads the row from the database)."""
+
+    def __init__(self, rel, admin_site, label, url):
+        super().__init__(rel, admin_site)
+        self.label, self.url = label, url
+
+    def label_and_url_for_value(self, value):
+        return self.label, self.url
+
+
+@fuzz
+@given(name=TEXT, value=VALUES, attrs=ATTRS, label=st.one_of(st.just(""), TEXT, TEXT.map(mark_safe)), url=TEXT)
+def test_the_admins_id_box_is_written_as_djangos_template_writes_it(name, value, attrs, label, url):
+    from django.contrib import admin
+
+    from roles.models import Role
+
+    rel = Role._meta.get_field("place").remote_field
+    for site in (admin.site, admin.AdminSite(name="unregistered")):  # with and without the lookup link
+        django, fast = both(NamedRawIdWidget(rel, site, label, url), name, value, attrs)
+        assert fast == django
+
+
+@fuzz
+@given(
+    name=TEXT,
+    value=st.one_of(st.none(), st.integers(0, 9)),
+    hidden=st.booleans(),
+    field=st.sampled_from(["place", "spatial_level"]),
+    limited=st.booleans(),
+    may=st.lists(st.booleans(), min_size=4, max_size=4),
+)
+def test_the_admins_related_field_links_are_written_as_djangos_template_writes_them(
+    name, value, hidden, field, limited, may
+):
+    import copy
+
+    from django.contrib import admin
+
+    from roles.models import Role
+
+    rel = copy.copy(Role._meta.get_field(field).remote_field)
+    rel.limit_choices_to = {"pk__gt": 0} if limited else {}
+    inner = forms.HiddenInput() if hidden else forms.Select(choices=[(1, "One <1>"), (2, "Two & 2")])
+    change, add, delete, view = may
+    wrapper = admin_widgets.RelatedFieldWidgetWrapper(
+        inner,
+        rel,
+        admin.site,
+        can_add_related=add,
+        can_change_related=change,
+        can_delete_related=delete,
+        can_view_related=view,
+    )
+    django, fast = both(wrapper, name, value, {"id": f"id_{name}"})
+    assert fast == django
+
+
 def test_a_form_renders_the_same_through_either_renderer():
     class Form(forms.Form):
         title = forms.CharField(initial='Frailty <Lead> & "Care"')
