@@ -21,8 +21,8 @@ from django.utils.text import Truncator
 from recruitment.admin import OwnRowsInline
 from roles import permissions
 from roles.admin import ReadOnlyAdmin, ScopedAdmin
-from roles.forms import ROLE_CHOICE_FIELDS, IdChoiceField
-from roles.models import Budget, Person, Role
+from roles.forms import IdChoiceField
+from roles.models import Person
 
 from . import access
 from .models import Board, BoardMember, Decision, ExportLog, Meeting, Organisation, Vote
@@ -163,16 +163,6 @@ class DecisionAdmin(ReadOnlyAdmin):
     list_filter = ("outcome", "by_vote", "inquorate")
     list_select_related = ("item__meeting__board",)  # what each row's title reads
     inlines = [VoteInline]
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        """A past version's roles and budgets (its history page shows them as a form): chosen among
-        the user's places only, each read with what its name needs."""
-        places = permissions.admin_places(request.user, change=False)
-        if db_field.name == "roles":
-            kwargs["queryset"] = Role.objects.filter(place__in=places).only(*ROLE_CHOICE_FIELDS)
-        elif db_field.name == "budgets":
-            kwargs["queryset"] = Budget.objects.filter(place__in=places).select_related("place")
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         readable = Meeting.objects.filter(access.readable_meetings_filter(request.user))

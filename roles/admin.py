@@ -14,7 +14,6 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
@@ -247,11 +246,11 @@ class ServiceDoorAdmin(SimpleHistoryAdmin):
     def response_action(self, request, queryset):
         """Ids of the selected rows that no row could have ("abc", 21 digits) are no selection: they
         made the lookup itself fail."""
-        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
         possible = [value for value in selected if value.isdigit() and is_possible_id(self.model, value)]
         if possible != selected:
             request.POST = request.POST.copy()
-            request.POST.setlist(ACTION_CHECKBOX_NAME, possible)
+            request.POST.setlist(helpers.ACTION_CHECKBOX_NAME, possible)
         return super().response_action(request, queryset)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
