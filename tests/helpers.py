@@ -100,3 +100,21 @@ def same_pages(ours: dict, theirs: dict, *, same_spaces: bool = True) -> int:
         assert parse_html(html) == parse_html(theirs[key][1]), key
         compared += 1
     return compared
+
+
+def built_for_module(blocker, build):
+    """For a module-scoped fixture: `build()`'s rows made once for the module, in a transaction rolled
+    back when the module ends; each test's own transaction nests inside it (a savepoint), so what a
+    test changes is undone after it. Yields what `build` returned."""
+    from django.db import transaction
+
+    with blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        built = build()
+    try:
+        yield built
+    finally:
+        with blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from governance import ics_urls, services
 from governance.urls import urlpatterns
+from tests.helpers import built_for_module
 from tests.test_fuzz import changes, fingerprint
 from tests.test_governance_boards import VOTING, Boards
 
@@ -53,20 +53,17 @@ USERS = [
 ]
 
 
+def _build_world():
+    boards = Boards.build()
+    boards.decision = services.decision_record(item=boards.item, text="Endorse the role set", by=None)
+    boards.private_decision = services.decision_record(item=boards.private_item, text="Agree", by=None)
+    return boards
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        boards = Boards.build()
-        boards.decision = services.decision_record(item=boards.item, text="Endorse the role set", by=None)
-        boards.private_decision = services.decision_record(item=boards.private_item, text="Agree", by=None)
-    try:
-        yield boards
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    """The boards built once for the module (`built_for_module`)."""
+    yield from built_for_module(django_db_blocker, _build_world)
 
 
 # --- The table ---------------------------------------------------------------------------------------------

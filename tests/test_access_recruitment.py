@@ -33,7 +33,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +42,7 @@ from recruitment.models import Application, ApplicationStatus, Criterion, Interv
 from recruitment.urls import urlpatterns
 from roles.models import AccessKind, AdvertRound, Person, RoleStatus
 from tests.factories import ICSFactory, PlaceFactory, RoleFactory, member
+from tests.helpers import built_for_module
 from tests.recruiting import CLOSES, OPENS, RoundSetup, panel_user
 from tests.test_fuzz import changes, fingerprint
 
@@ -220,18 +220,8 @@ def _build_world() -> World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """The world built once for the module, in a transaction rolled back when the module ends; each
-    test's own transaction nests inside it (as conftest's `ModuleDemo` does for the demo)."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        built = _build_world()
-    try:
-        yield built
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    """The world built once for the module (`built_for_module`)."""
+    yield from built_for_module(django_db_blocker, _build_world)
 
 
 # --- The table ---------------------------------------------------------------------------------------------
