@@ -35,7 +35,12 @@ from tests.helpers import admin_form_body, drawn_pages, same_pages, templates_wi
 
 pytestmark = pytest.mark.django_db
 
-OURS = ("admin/includes/fieldset.html", "admin/edit_inline/tabular.html", "admin/change_list.html")
+OURS = (
+    "admin/includes/fieldset.html",
+    "admin/edit_inline/tabular.html",
+    "admin/change_list.html",
+    "admin/app_list.html",
+)
 
 
 @pytest.fixture
@@ -132,7 +137,8 @@ CHANGELIST_QUERIES = ("", "?o=-2", "?q=e", "?p=2", "?_popup=1", "?q=a&_popup=1&o
 @pytest.mark.parametrize("username", ["superuser", "ics-admin", "hr-recruiter"])
 def test_every_admin_changelist_is_drawn_as_djangos_templates_draw_it(username, governance_demo, django_templates):
     """The rows of every changelist (`admin_rows.result_list_fast`): tick boxes, linked first columns, dates,
-    choices, booleans, related rows, the admin's own columns and empty values, as Django writes them."""
+    choices, booleans, related rows, the admin's own columns and empty values, as Django writes them; and
+    the list of apps (`admin_rows.app_list_html`) on the index, each app's page and every page's sidebar."""
     User = get_user_model()
     if username == "superuser":
         User.objects.create_superuser("superuser", password="x")
@@ -143,6 +149,11 @@ def test_every_admin_changelist_is_drawn_as_djangos_templates_draw_it(username, 
         for model in admin.site._registry
         for query in CHANGELIST_QUERIES
     ]
+    # The index and each app's page list the apps and models with their links (`admin_rows.app_list_html`),
+    # as every page's sidebar does.
+    apps = {model._meta.app_label for model in admin.site._registry}
+    requests += [("get", reverse("admin:index"), None)]
+    requests += [("get", reverse("admin:app_list", args=[app]), None) for app in sorted(apps)]
 
     ours = drawn_pages(client, requests)
     with override_settings(TEMPLATES=django_templates):
@@ -154,6 +165,9 @@ def test_every_admin_changelist_is_drawn_as_djangos_templates_draw_it(username, 
     assert rows >= {"superuser": 1000, "ics-admin": 500, "hr-recruiter": 100}[username], rows
     roles = ours["get", reverse("admin:roles_role_changelist") + "?q=e"][1]
     assert 'class="action-select"' in roles and "_changelist_filters=q%3De" in roles
+    assert 'class="model-role current-model"' in roles and 'aria-current="page"' in roles
+    index = ours["get", reverse("admin:index")][1]
+    assert 'class="addlink"' in index and ('class="changelink"' in index or 'class="viewlink"' in index)
 
 
 def test_every_admin_history_page_answers_for_models_with_and_without_versions(governance_demo):
