@@ -15,7 +15,6 @@ import functools
 from django.contrib import admin
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.text import Truncator
 
 from recruitment.admin import OwnRowsInline
@@ -23,6 +22,7 @@ from roles import permissions
 from roles.admin import ReadOnlyAdmin, ScopedAdmin
 from roles.forms import IdChoiceField
 from roles.models import Person
+from roles.paths import admin_path
 
 from . import access
 from .models import Board, BoardMember, Decision, ExportLog, Meeting, Organisation, Vote
@@ -57,7 +57,7 @@ class PeopleRawIdWidget(ForeignKeyRawIdWidget):
         person = self.people().get(str(value))
         if person is None:
             return super().label_and_url_for_value(value)
-        url = reverse(f"{self.admin_site.name}:roles_person_change", args=[person.pk])
+        url = admin_path(f"{self.admin_site.name}:roles_person_change", person.pk)
         return Truncator(person).words(14), url
 
 

@@ -38,6 +38,7 @@ from roles.admin import (
     ReadOnlyAdmin,
     ReadOnlyInline,
     Refused,
+    RelatedLinksOnce,
     ScopedAdmin,
 )
 from roles.forms import IdChoiceField
@@ -268,7 +269,7 @@ def each(service, *, row: str = "application", **fixed):
 # --- Advert rounds --------------------------------------------------------------------------------------
 
 
-class OwnRowsInline(admin.TabularInline):
+class OwnRowsInline(RelatedLinksOnce, admin.TabularInline):
     """Small rows written with their parent, by whoever may change it (`may_edit`): seen by anyone
     who uses the admin and sees the parent."""
 

@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.admin.widgets import AutocompleteSelect, RelatedFieldWidgetWrapper
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError, models, transaction
@@ -44,6 +44,7 @@ from .models import (
     TemplateOmission,
     TemplateRole,
 )
+from .paths import reversed_once
 
 
 class SafeAutocompleteSelect(AutocompleteSelect):
@@ -193,7 +194,28 @@ def may_open(admin_site, request, model) -> bool:
     return asked[model]
 
 
-class ServiceDoorAdmin(SimpleHistoryAdmin):
+class RelatedLinksReversedOnce(RelatedFieldWidgetWrapper):
+    """Django's wrapper of a related field, whose change, add, delete and view links are reversed once per
+    process (`paths.reversed_once`) rather than for every field of every inline row (a board's thirteen
+    member rows reversed them thirteen times, at about 0.1 ms each)."""
+
+    def get_related_url(self, info, action, *args):
+        app_label, model_name = info
+        return reversed_once(f"admin:{app_label}_{model_name}_{action}", *args, current_app=self.admin_site.name)
+
+
+class RelatedLinksOnce:
+    """For model admins and inlines: each related field's wrapper is a `RelatedLinksReversedOnce` (the
+    same object with the method above; Django makes the wrapper itself in `formfield_for_dbfield`)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and type(field.widget) is RelatedFieldWidgetWrapper:
+            field.widget.__class__ = RelatedLinksReversedOnce
+        return field
+
+
+class ServiceDoorAdmin(RelatedLinksOnce, SimpleHistoryAdmin):
     """A model admin whose saves go through `roles.services`: a refusal re-shows the form.
 
     `save_model` raises `Refused`; the change view then renders the same POST again with the
@@ -456,7 +478,7 @@ class ReadOnlyAdmin(ScopedAdmin):
         return False
 
 
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(RelatedLinksOnce, admin.ModelAdmin):
     """Reference data made by migrations: ICS administrators may read it, only superusers change it."""
 
     list_display = ("name", "order")
@@ -489,7 +511,7 @@ class ProfessionAdmin(ReferenceAdmin):
     list_filter = ("is_clinical",)
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(RelatedLinksOnce, admin.TabularInline):
     """Rows shown under their parent (advert rounds, the audit trail, a place's budgets), never changed
     there. Who may see them is whoever may see the parent: the parent admin has scoped it."""
 

@@ -38,3 +38,28 @@ def _role_paths_of(place_slug: str, prefix: str, urlconf) -> Callable[[int], str
 def role_path(place_slug: str, pk) -> str:
     """`reverse("roles:role_detail", args=[place_slug, pk])`, reversed once per place and process."""
     return _role_paths_of(place_slug, get_script_prefix(), get_urlconf())(pk)
+
+
+@functools.lru_cache(maxsize=512)
+def _reversed(name: str, args: tuple, current_app, prefix: str, urlconf) -> str:
+    return reverse(name, args=args, current_app=current_app)
+
+
+def reversed_once(name: str, *args, current_app=None) -> str:
+    """`reverse(name, args=args, current_app=current_app)`, reversed once per process (and script prefix and
+    URLconf), for the URLs a page writes again and again with the same arguments: an admin's list and add
+    pages and its change page with Django's `__fk__` marker, beside every related field of every inline row.
+    A `reverse()` with arguments costs about 0.1 ms."""
+    return _reversed(name, tuple(args), current_app, get_script_prefix(), get_urlconf())
+
+
+def admin_path(name: str, pk, current_app=None) -> str:
+    """`reverse(name, args=[quote(pk)], current_app=current_app)` for an admin page of one row (its change
+    page): with a whole-number id, the URL reversed once per process with a marker and the id filled in; any
+    other id is reversed as Django does."""
+    if type(pk) is not int:
+        from django.contrib.admin.utils import quote
+
+        return reverse(name, args=[quote(pk)], current_app=current_app)
+    head, tail = reversed_once(name, MARK, current_app=current_app).split(str(MARK))
+    return f"{head}{pk}{tail}"

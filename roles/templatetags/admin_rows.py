@@ -28,7 +28,7 @@ from django.contrib.admin.templatetags.admin_list import (
     result_list,
 )
 from django.contrib.admin.templatetags.admin_modify import cell_count
-from django.contrib.admin.templatetags.admin_urls import add_preserved_filters, admin_urlname, admin_urlquote
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters, admin_urlname
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.utils import (
     FieldIsAForeignKeyColumnName,
@@ -39,12 +39,13 @@ from django.contrib.admin.utils import (
 )
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from roles.admin import may_open
+from roles.paths import admin_path
 
 register = template.Library()
 
@@ -54,7 +55,14 @@ def _linked_if_allowed(field, request, remote_field, remote_obj) -> str:
     (else its name, as Django writes a row of an unregistered model)."""
     if not may_open(field.model_admin.admin_site, request, remote_field.model):
         return str(remote_obj)
-    return type(field).get_admin_url(field, remote_field, remote_obj)
+    opts = remote_field.model._meta
+    try:
+        url = admin_path(
+            f"admin:{opts.app_label}_{opts.model_name}_change", remote_obj.pk, field.model_admin.admin_site.name
+        )
+    except NoReverseMatch:
+        return str(remote_obj)
+    return format_html('<a href="{}">{}</a>', url, remote_obj)
 
 
 def _readonly(field, request) -> str:
@@ -178,11 +186,7 @@ def tabular_rows(context, inline_admin_formset):
                 out.append(_shown(str(original)) + "\n          ")
                 model_admin = admin_form.model_admin
                 if model_admin.show_change_link and model_admin.has_registered_model:
-                    url = reverse(
-                        admin_urlname(model_admin.opts, "change"),
-                        args=[admin_urlquote(original.pk)],
-                        current_app=current_app,
-                    )
+                    url = admin_path(admin_urlname(model_admin.opts, "change"), original.pk, current_app)
                     may_change = inline_admin_formset.has_change_permission
                     kind, text = (
                         ("inlinechangelink", gettext("Change")) if may_change else ("inlineviewlink", gettext("View"))
