@@ -143,3 +143,30 @@ def test_path_for_each_gives_the_address_reverse_gives():
     for pk in (1, 42, 987654320, 10**12):
         assert move(pk) == reverse("roles:role_move", kwargs={"place": "bexley", "pk": pk, "to": "approved"})
         assert reason(pk) == reverse("roles:omission_reason", kwargs={"place": "bexley", "template_pk": pk})
+
+
+def test_admin_addresses_reversed_once_are_the_addresses_reverse_gives():
+    """`paths.admin_path` (a row's admin page, reversed once with a marker) and `paths.reversed_once` (the
+    same arguments on every request) give what `reverse` gives, ids that are not whole numbers included, and
+    follow the script prefix a request is served under."""
+    from django.contrib.admin.utils import quote
+    from django.urls import get_script_prefix, set_script_prefix
+
+    from roles.paths import admin_path, reversed_once
+
+    for pk in (1, 42, 987654320, 10**12):
+        assert admin_path("admin:roles_role_change", pk) == reverse("admin:roles_role_change", args=[pk])
+    for pk in ("a/b", "x_y", "12 3"):
+        assert admin_path("admin:roles_role_change", pk) == reverse("admin:roles_role_change", args=[quote(pk)])
+    assert reversed_once("admin:roles_role_change", "__fk__", current_app="admin") == reverse(
+        "admin:roles_role_change", args=["__fk__"], current_app="admin"
+    )
+    assert reversed_once("admin:roles_role_add") == "/admin/roles/role/add/"
+    before = get_script_prefix()
+    set_script_prefix("/leadership/")
+    try:
+        assert reversed_once("admin:roles_role_add") == "/leadership/admin/roles/role/add/"
+        assert admin_path("admin:roles_role_change", 7) == "/leadership/admin/roles/role/7/change/"
+    finally:
+        set_script_prefix(before)
+    assert admin_path("admin:roles_role_change", 7) == "/admin/roles/role/7/change/"
