@@ -14,6 +14,8 @@ roles: the current round's closing date is a subquery.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -53,29 +55,30 @@ KINDS = {
 
 
 def _drifting(places, today: dt.date):
-    """The drifted roles of `places`, each with `drift_kind`: the first row of the table it matches
-    (the table's conditions are written here only)."""
+    """The drifted roles of `places`, each with `drift_kind` and `drift_since`: the first row of the table it
+    matches (the table's conditions are written here only) and the day that drift began.
+
+    Each row's condition is written once into each place that needs it (the filter, the kind, the day), rather
+    than the day and the filter being worked out from the kind: Django copies an annotation's whole SQL into
+    every expression naming it, so the kind's CASE (with the current round's subquery) was written five times
+    over, and the query cost more to build than to run."""
     current_closes = AdvertRound.objects.filter(role=OuterRef("pk")).order_by("-number").values("closes_on")[:1]
     stale_before = today - dt.timedelta(days=STALE_ADVERT_DAYS)
+    table = (  # (kind, the roles it matches, the day it began); the status first, the subquery only if needed
+        ("past_end", Q(status__in=[S.IN_POST, S.CONTRACTED]) & Q(end_date__lt=today), F("end_date")),
+        ("not_in_post", Q(status=S.CONTRACTED) & Q(start_date__lt=today), F("start_date")),
+        ("advert_stale", Q(status=S.ADVERTISED) & Q(current_closes_on__lt=stale_before), F("current_closes_on")),
+    )
     return (
         Role.objects.filter(place__in=places)
+        .annotate(current_closes_on=Subquery(current_closes))
+        .filter(functools.reduce(operator.or_, (matches for _, matches, _ in table)))
         .annotate(
-            current_closes_on=Subquery(current_closes),
             drift_kind=Case(
-                When(Q(status__in=[S.IN_POST, S.CONTRACTED], end_date__lt=today), then=Value("past_end")),
-                When(Q(status=S.CONTRACTED, start_date__lt=today), then=Value("not_in_post")),
-                When(Q(status=S.ADVERTISED, current_closes_on__lt=stale_before), then=Value("advert_stale")),
-                default=None,
-                output_field=CharField(),
+                *(When(matches, then=Value(kind)) for kind, matches, _ in table), default=None, output_field=CharField()
             ),
-            drift_since=Case(  # the day each kind of drift began (`Drift.since`)
-                When(drift_kind="past_end", then=F("end_date")),
-                When(drift_kind="not_in_post", then=F("start_date")),
-                When(drift_kind="advert_stale", then=F("current_closes_on")),
-                output_field=DateField(),
-            ),
+            drift_since=Case(*(When(matches, then=since) for _, matches, since in table), output_field=DateField()),
         )
-        .filter(drift_kind__isnull=False)
     )
 
 
