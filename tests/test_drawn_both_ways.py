@@ -129,9 +129,9 @@ def test_pages_sent_back_with_errors_are_drawn_as_djangos_templates_draw_them(go
     assert "errorlist" in board and "row-form-errors" in board or "This field is required" in board
 
 
-# Each changelist as it first opens, sorted down by its second column, searched (so every row's link keeps
-# the search: `add_preserved_filters`), a later page, and opened as a pop-up to choose a row from.
-CHANGELIST_QUERIES = ("", "?o=-2", "?q=e", "?p=2", "?_popup=1", "?q=a&_popup=1&o=1")
+# Each changelist as it first opens, searched and sorted down by its second column (so every row's link keeps
+# the search and the order: `add_preserved_filters`), and opened as a pop-up to choose a row from.
+CHANGELIST_QUERIES = ("", "?q=e&o=-2", "?_popup=1")
 
 
 @pytest.mark.parametrize("username", ["superuser", "ics-admin", "hr-recruiter"])
@@ -161,10 +161,10 @@ def test_every_admin_changelist_is_drawn_as_djangos_templates_draw_it(username, 
 
     compared = same_pages(ours, django)
     rows = sum(html.count("<tr") for status, html in ours.values() if status == 200)
-    assert compared >= {"superuser": 150, "ics-admin": 100, "hr-recruiter": 30}[username], compared
+    assert compared >= {"superuser": 100, "ics-admin": 70, "hr-recruiter": 30}[username], compared
     assert rows >= {"superuser": 1000, "ics-admin": 500, "hr-recruiter": 100}[username], rows
-    roles = ours["get", reverse("admin:roles_role_changelist") + "?q=e"][1]
-    assert 'class="action-select"' in roles and "_changelist_filters=q%3De" in roles
+    roles = ours["get", reverse("admin:roles_role_changelist") + "?q=e&o=-2"][1]
+    assert 'class="action-select"' in roles and "_changelist_filters=q%3De%26o%3D-2" in roles
     assert 'class="model-role current-model"' in roles and 'aria-current="page"' in roles
     index = ours["get", reverse("admin:index")][1]
     assert 'class="addlink"' in index and ('class="changelink"' in index or 'class="viewlink"' in index)
