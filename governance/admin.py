@@ -19,7 +19,7 @@ from django.utils.text import Truncator
 
 from recruitment.admin import OwnRowsInline
 from roles import permissions
-from roles.admin import ReadOnlyAdmin, ScopedAdmin
+from roles.admin import ReadOnlyAdmin, ScopedAdmin, TabularRows
 from roles.forms import IdChoiceField
 from roles.models import Person
 from roles.paths import admin_path
@@ -137,7 +137,7 @@ class MeetingAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).filter(access.readable_meetings_filter(request.user))
 
 
-class VoteInline(admin.TabularInline):
+class VoteInline(TabularRows):
     model = Vote
     fields = ("organisation", "choice", "cast_by", "excluded", "excluded_because")
     readonly_fields = fields

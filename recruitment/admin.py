@@ -34,12 +34,13 @@ from django.utils.html import format_html, format_html_join
 from roles import permissions
 from roles.admin import (
     UK_DATES,
+    InlineRows,
     KnownAutocompleteSelect,
     ReadOnlyAdmin,
     ReadOnlyInline,
     Refused,
-    RelatedLinksOnce,
     ScopedAdmin,
+    TabularRows,
 )
 from roles.forms import IdChoiceField
 from roles.models import AdvertRound, Declaration, Person, Role
@@ -269,7 +270,7 @@ def each(service, *, row: str = "application", **fixed):
 # --- Advert rounds --------------------------------------------------------------------------------------
 
 
-class OwnRowsInline(RelatedLinksOnce, admin.TabularInline):
+class OwnRowsInline(TabularRows):
     """Small rows written with their parent, by whoever may change it (`may_edit`): seen by anyone
     who uses the admin and sees the parent."""
 
@@ -326,7 +327,7 @@ def fixed_criterion_problem(form, fixed: set[str]) -> str | None:
     )
 
 
-class CriterionFormSet(forms.BaseInlineFormSet):
+class CriterionFormSet(InlineRows):
     """Criteria of a stage are fixed once anyone has scored against one of them: those rows are shown
     read only, and a new criterion for that stage is refused."""
 
@@ -355,7 +356,7 @@ class CriterionInline(RoundRowsInline):
     fields = ("stage", "title", "weight", "min_score", "max_score", "order")
 
 
-class PanelFormSet(forms.BaseInlineFormSet):
+class PanelFormSet(InlineRows):
     """A panel member who has scored stays on the panel as the same person (their scores are theirs)."""
 
     def __init__(self, *args, **kwargs):
@@ -398,7 +399,7 @@ class PanelMemberInline(RoundRowsInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class SlotFormSet(forms.BaseInlineFormSet):
+class SlotFormSet(InlineRows):
     """A booked slot is fixed (the candidate and panel were sent its time): cancel the booking first."""
 
     def _construct_form(self, i, **kwargs):
@@ -1153,7 +1154,7 @@ class TrancheAdmin(NotYoursIs404, ScopedAdmin):
 admin.site.register(Tranche, TrancheAdmin)
 
 
-class PlanStepFormSet(forms.BaseInlineFormSet):
+class PlanStepFormSet(InlineRows):
     def clean(self):
         super().clean()
         for form in self.forms:

@@ -22,6 +22,7 @@ from django.db import DataError, models, transaction
 from django.db.models import Count
 from django.http import Http404, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
+from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import permissions, services
@@ -511,7 +512,25 @@ class ProfessionAdmin(ReferenceAdmin):
     list_filter = ("is_clinical",)
 
 
-class ReadOnlyInline(RelatedLinksOnce, admin.TabularInline):
+class InlineRows(forms.BaseInlineFormSet):
+    """Django's inline formset, making its empty form (the row the page copies to add another) once. Django's
+    `empty_form` is a property that builds a new form each time it is read, and the admin reads it five or six
+    times an inline (its media, whether it uploads files, its column headings, the row itself): an advert
+    round's page, with five inlines, built thirty forms it did not show."""
+
+    @cached_property
+    def empty_form(self):
+        return super().empty_form
+
+
+class TabularRows(RelatedLinksOnce, admin.TabularInline):
+    """The base of our inlines: related-field links reversed once (`RelatedLinksOnce`), the empty form made
+    once (`InlineRows`; a formset of an inline's own must derive from it)."""
+
+    formset = InlineRows
+
+
+class ReadOnlyInline(TabularRows):
     """Rows shown under their parent (advert rounds, the audit trail, a place's budgets), never changed
     there. Who may see them is whoever may see the parent: the parent admin has scoped it."""
 
