@@ -255,15 +255,23 @@ def over_target(rounds: QuerySet[AdvertRound], *, target_days: int, today: dt.da
     )
 
 
+def pipeline_counts() -> dict:
+    """A round's applications counted, in all (`n_applications`) and by where each stands (`n_<status>`):
+    annotations for a queryset of rounds."""
+    return {
+        "n_applications": Count("applications", distinct=True),
+        **{
+            f"n_{status}": Count("applications", filter=Q(applications__status=status), distinct=True)
+            for status in A.values
+        },
+    }
+
+
 def rounds_with_times(rounds: QuerySet[AdvertRound]) -> QuerySet[AdvertRound]:
     """Rounds ready for `hire_times` and the pipeline counts, in a constant number of queries."""
-    counts = {
-        f"n_{status}": Count("applications", filter=Q(applications__status=status), distinct=True)
-        for status in A.values
-    }
     return (
         rounds.select_related("role__place__ics")
-        # A list, not a queryset per round (`to_attr`): a board pack reads 1,300 rounds.
+        # A list, not a queryset per round (`to_attr`): a round page's list reads fifty.
         .prefetch_related(Prefetch("offers", queryset=Offer.objects.select_related("contract"), to_attr="offer_list"))
-        .annotate(n_applications=Count("applications", distinct=True), **counts)
+        .annotate(**pipeline_counts())
     )

@@ -244,6 +244,40 @@ def test_status_as_of_a_date_comes_from_the_audit_trail(place):
     assert [(r[0], r[5], r[8]) for r in after] == [("Added later", "Proposed", ""), ("Frailty", "In post", "Dr A")]
 
 
+@pytest.mark.parametrize("as_of", [dt.date(2022, 6, 1), dt.date(2022, 9, 1), dt.date(2023, 1, 31), None])
+def test_the_recruitment_table_gives_each_round_the_times_and_counts_its_own_page_gives(bexley, as_of):
+    """The table reads rounds as values (`reports.recruitment_rows`); the round's page works its times out
+    stage by stage (`hire_times`) and counts its applications one by one: the same figures, for Bexley's
+    round run to contract and its round in shortlisting, before, during and after them."""
+    from recruitment.selectors import hire_times, rounds_with_times, status_counts
+    from roles.models import AdvertRound
+
+    as_of = as_of or timezone.localdate()
+    rows = reports.REPORTS_BY_KEY["recruitment"].rows(bexley, as_of, None)
+    rounds = rounds_with_times(AdvertRound.objects.filter(role__place=bexley.place, opens_on__lte=as_of))
+    expected = []
+    for round_ in sorted(rounds, key=lambda r: (r.role.title, r.number)):
+        times, counts = hire_times(round_, today=as_of), status_counts(round_)
+        expected.append(
+            (
+                round_.role.title,
+                round_.number,
+                round_.opens_on,
+                round_.closes_on,
+                round_.get_outcome_display(),
+                sum(counts.values()),
+                *(counts[status.value] for status in reports.STAGE_COLUMNS),
+                times.to_start,
+                times.elapsed,
+                times.target_days,
+                times.breached,
+            )
+        )
+    assert rows == expected
+    if as_of >= dt.date(2023, 1, 31):
+        assert any(row[-4] is not None for row in rows), "no round with a confirmed start to compare"
+
+
 @pytest.fixture
 def decisions(place):
     """A public decision taken at an inquorate meeting and a private (Part 2) one."""
