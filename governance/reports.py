@@ -421,12 +421,29 @@ def milestone_rows(places, scope, as_of, viewer) -> Rows:
 
 
 def _budget_reads(places, as_of):
-    roles = pack_roles(places, as_of)
-    budgets = {(b.place_id, b.financial_year): b for b in Budget.objects.filter(place__in=[p.pk for p in places])}
-    return _by_place(roles), budgets
+    """The roles (by place) and budgets the two budget tables read; once per pack."""
+    reads = _PACK_READS.get()
+    key = ("budgets", tuple(p.pk for p in places), as_of)
+    if reads is None or key not in reads:
+        roles = pack_roles(places, as_of)
+        budgets = {(b.place_id, b.financial_year): b for b in Budget.objects.filter(place__in=[p.pk for p in places])}
+        found = (_by_place(roles), budgets, {})  # the third: each place's dashboard of a year, once made
+        if reads is None:
+            return found
+        reads[key] = found
+    return reads[key]
 
 
-def _dashboard(place, year, roles, budgets):
+def _dashboard(place, year, reads):
+    """`place`'s dashboard for `year` from `_budget_reads`: made once for both budget tables (the table by
+    function shows the current year's, which the table by year has made)."""
+    roles_of, budgets, made = reads
+    if (place.pk, year) not in made:
+        made[place.pk, year] = _dashboard_of(place, year, roles_of[place.pk], budgets)
+    return made[place.pk, year]
+
+
+def _dashboard_of(place, year, roles, budgets):
     running = [r for r in roles if r.runs_in(year)]
     return dashboard_of(
         place=place,
@@ -439,12 +456,13 @@ def _dashboard(place, year, roles, budgets):
 
 
 def budget_year_rows(places, scope, as_of, viewer) -> Rows:
-    roles_of, budgets = _budget_reads(places, as_of)
+    reads = _budget_reads(places, as_of)
+    budgets = reads[1]
     current = FinancialYear.containing(as_of)
     for place in places:
         years = sorted({FinancialYear(y) for (p, y) in budgets if p == place.pk} | {current})
         for year in years:
-            board = _dashboard(place, year, roles_of[place.pk], budgets)
+            board = _dashboard(place, year, reads)
             yield (
                 place.name,
                 (
@@ -462,10 +480,10 @@ def budget_year_rows(places, scope, as_of, viewer) -> Rows:
 
 
 def budget_function_rows(places, scope, as_of, viewer) -> Rows:
-    roles_of, budgets = _budget_reads(places, as_of)
+    reads = _budget_reads(places, as_of)
     year = FinancialYear.containing(as_of)
     for place in places:
-        board = _dashboard(place, year, roles_of[place.pk], budgets)
+        board = _dashboard(place, year, reads)
         for group in board.by_function:
             yield place.name, (year.label, group.label, group.count, group.sessions, group.cost)
 
