@@ -321,6 +321,23 @@ def test_part_2_decisions_only_for_those_who_may_see_them(place, decisions):
         assert shown[who] == ["Endorse the Bexley role set", "Agree the interim contracts"]
 
 
+def test_each_decision_names_the_roles_it_authorises_by_title(place, decisions):
+    """The last column: the roles a decision authorises, in order of title (read as values); none, empty."""
+    endorse, contracts = Decision.objects.order_by("pk")
+    urgent, cancer, frailty = (RoleFactory(place=place, title=t) for t in ("Urgent Care", "Cancer", "Frailty"))
+    endorse.roles.set([urgent, cancer, frailty])
+    contracts.roles.set([frailty])
+    rows = reports.REPORTS_BY_KEY["decisions"].rows(reports.Scope.of_place(place), AS_OF, None)
+
+    assert [(row[4], row[-1]) for row in rows] == [
+        ("Endorse the Bexley role set", "Cancer; Frailty; Urgent Care"),
+        ("Agree the interim contracts", "Frailty"),
+    ]
+    contracts.roles.clear()
+    rows = reports.REPORTS_BY_KEY["decisions"].rows(reports.Scope.of_place(place), AS_OF, None)
+    assert [row[-1] for row in rows] == ["Cancer; Frailty; Urgent Care", ""]
+
+
 # --- Queries --------------------------------------------------------------------------------------------
 
 
