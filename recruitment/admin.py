@@ -59,7 +59,7 @@ from .models import (
     PanelMember,
     Score,
 )
-from .selectors import hire_times, rounds_with_times
+from .selectors import application_counts, hire_times, rounds_for_hire_times
 
 # --- Who sees what ------------------------------------------------------------------------------------
 
@@ -504,7 +504,18 @@ class AdvertRoundAdmin(RecruitmentAdmin):
     inlines = [CriterionInline, PanelMemberInline, InterviewSlotInline, ApplicationInline, RoundOfferInline]
 
     def get_queryset(self, request):
-        return rounds_with_times(super().get_queryset(request))
+        """Rounds with what their time to hire reads. The list's counts of applications are read for the rows
+        of its page only (`get_changelist_instance`): counted for every round in scope, in the query that
+        picks the page, they made the list's query 50 ms and a round's own page read them for nothing."""
+        return rounds_for_hire_times(super().get_queryset(request))
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        rows = list(changelist.result_list)  # the page's rows, read now: the list draws these same objects
+        counts = application_counts([row.pk for row in rows])
+        for row in rows:
+            row.n_applications = counts.get(row.pk, 0)
+        return changelist
 
     def has_change_permission(self, request, obj=None):
         if not self.may_view(request.user):

@@ -109,6 +109,27 @@ def test_a_recruiter_sees_only_the_applications_of_their_places(client, world):
     assert "Dr Test Applicant 10" not in response.content.decode()
 
 
+def test_the_rounds_list_counts_each_rounds_applications_in_constant_queries(client, world):
+    """The list's "applications" column is read for the page's rows in one query (not counted for every
+    round in scope in the query that picks the page): a round with three, a round with none."""
+    world.bexley.add(3)
+    client.force_login(admin_user := member(AccessKind.ICS_ADMIN, ics=world.sel, username="sel-admin"))
+    assert admin_user.is_staff
+    response = client.get(ROUNDS)
+    counts = {row.role.place.slug: row.n_applications for row in listed(response)}
+    assert counts == {"bexley": 3, "greenwich": 0}
+    page = response.content.decode()
+    assert re.search(r'<td class="field-applications">3</td>', page) and '<td class="field-applications">0</td>' in page
+
+    RoundSetup.again(world.greenwich.place, 2).add(1)
+    with CaptureQueriesContext(connection) as more:
+        response = client.get(ROUNDS)
+    assert sorted(row.n_applications for row in listed(response)) == [0, 1, 3]
+    with CaptureQueriesContext(connection) as fewer:
+        client.get(ROUNDS + "?q=nothing-matches")
+    assert len(more) <= len(fewer) + 2  # the rows' offers and their counts: one query each, whatever the rows
+
+
 def test_a_recruiters_place_filter_names_only_their_places(client, world):
     client.force_login(world.bexley.recruiter)
 
