@@ -79,8 +79,10 @@ class KnownAutocompleteSelect(SafeAutocompleteSelect):
     def optgroups(self, name, value, attr=None):
         known = self.known()
         wanted = {str(item) for item in value if item not in ("", None)}
-        if not wanted or not wanted <= known.keys():
+        if not wanted <= known.keys():
             return super().optgroups(name, value, attr)
+        # Every value named from the rows read (none for an empty row: Django would still build, and find
+        # empty, the scoped list's query for it).
         saved = self.choices
         self.choices = copy.copy(saved)
         self.choices.queryset = _Rows([known[pk] for pk in sorted(wanted)])
