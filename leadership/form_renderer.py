@@ -10,13 +10,17 @@ values, attributes and choices), and hands every other template to Django's own 
 
 from __future__ import annotations
 
+import html
+
 from django.forms.renderers import DjangoTemplates
 from django.templatetags.static import static
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, escape
-from django.utils.safestring import SafeData
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeData, SafeString
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
+
+from roles.formatting import escaped
 
 WIDGETS = "django/forms/widgets/"
 INPUTS = frozenset(
@@ -49,13 +53,13 @@ RELATED_WRAPPER = "admin/widgets/related_widget_wrapper.html"
 def shown(value) -> str:
     """`{{ value }}`: localised, then escaped unless it is marked safe (`render_value_in_context`)."""
     value = localize(template_localtime(value))
-    return conditional_escape(value if isinstance(value, str) else str(value))
+    return escaped(value if isinstance(value, str) else str(value))
 
 
 def as_string(value) -> str:
     """`{{ value|stringformat:'s' }}`: the value as `%s` makes it, escaped unless it was marked safe."""
     text = str(value)  # what "%s" % value gives (the filter turns a tuple into its str() first)
-    return text if isinstance(value, SafeData) else escape(text)
+    return text if isinstance(value, SafeData) else SafeString(html.escape(text))
 
 
 def attrs_of(attrs: dict) -> str:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.admin import widgets as admin_widgets
 from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -195,3 +196,26 @@ def test_our_copies_differ_from_djangos_only_where_the_tags_draw_the_loops():
         ours = re.sub(r"\{#.*?#\}", "", ours, count=1)
         ours = ours.replace("{% load admin_rows %}\n", "", 1).replace(" admin_rows %}", " %}", 1)
         assert re.sub(loop, tag, django, count=1, flags=re.S) == ours, name
+
+
+@given(
+    value=st.one_of(
+        TEXT,
+        TEXT.map(mark_safe),
+        TEXT.map(lambda text: gettext_lazy(text) if text else text),
+        TEXT.map(lambda text: mark_safe(gettext_lazy(text)) if text else text),
+        st.integers(),
+        st.decimals(allow_nan=False),
+        st.none(),
+    )
+)
+def test_escaped_is_djangos_conditional_escape(value):
+    """`roles.formatting.escaped`, which the renderer and the admin's row tags use, gives what Django's
+    `conditional_escape` gives, for text, text marked safe, lazy text (safe or not), numbers and None."""
+    from django.utils.html import conditional_escape
+
+    from roles.formatting import escaped
+
+    ours, theirs = escaped(value), conditional_escape(value)
+    assert ours == theirs
+    assert type(ours) is type(theirs) or (hasattr(ours, "__html__") and hasattr(theirs, "__html__"))

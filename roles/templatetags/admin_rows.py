@@ -40,11 +40,12 @@ from django.contrib.admin.utils import (
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from roles.admin import may_open
+from roles.formatting import escaped
 from roles.paths import admin_path
 
 register = template.Library()
@@ -82,7 +83,7 @@ def _of(value, name: str):
 def _shown(value) -> str:
     """`{{ value }}`: escaped unless marked safe (the admin's values need no localising here: names,
     ids, rendered fields and error lists)."""
-    return conditional_escape(value)
+    return escaped(value)
 
 
 def _errors_ul(errors) -> str:
@@ -255,7 +256,7 @@ class _Column:
         if self.checkbox:  # `ModelAdmin.action_checkbox` drawn by the admin's `CheckboxInput`
             label = format_html(self.checkbox_label, str(result))
             return "action-checkbox", mark_safe(
-                f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{escape(str(result.pk))}"'
+                f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{escaped(str(result.pk))}"'
                 f' class="action-select" aria-label="{label}">'
             )
         classes = [self.classes]

@@ -17,8 +17,9 @@ import crispy_bootstrap5
 from django import forms, template
 from django.conf import settings
 from django.template import Engine
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+
+from roles.formatting import escaped
 
 register = template.Library()
 
@@ -33,7 +34,7 @@ def crispy_template() -> template.Template:
 
 
 def _e(value) -> str:
-    return conditional_escape(value)
+    return escaped(value)
 
 
 def with_classes(field, classes: str) -> str:
