@@ -15,7 +15,6 @@ import html
 from django.forms.renderers import DjangoTemplates
 from django.templatetags.static import static
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, SafeString
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
@@ -159,7 +158,7 @@ def related_wrapper_of(context: dict) -> str:
         }
         model = {"model": shown(context.get("model", ""))}
         links = "".join(
-            link.format(**values, title=gettext(title) % model, icon=conditional_escape(static(icon)))
+            link.format(**values, title=gettext(title) % model, icon=escaped(static(icon)))
             for flag, link, title, icon in _RELATED_LINKS
             if context.get(flag)
         )

@@ -46,7 +46,7 @@ from django.utils.translation import gettext
 
 from roles.admin import may_open
 from roles.formatting import escaped
-from roles.paths import admin_path
+from roles.paths import MARK, admin_path
 
 register = template.Library()
 
@@ -240,6 +240,7 @@ class _Column:
         self.name = name
         self.classes = f"field-{_coerce_field_name(name, index)}"
         self.link = _link_in_col(first_link, name, cl)
+        self.tag = "th" if first_link else "td"  # a linked cell's element: the first link heads its row
         self.empty = cl.model_admin.get_empty_value_display()
         try:
             self.field = _get_non_gfk_field(cl.lookup_opts, name)
@@ -308,15 +309,9 @@ def _columns(cl) -> list[_Column]:
     columns, first = [], True
     for index, name in enumerate(cl.list_display):
         column = _Column(cl, index, name, first)
-        if column.link:
-            column.tag = "th" if first else "td"
-            first = False
+        first = first and not column.link
         columns.append(column)
     return columns
-
-
-# A row id no table reaches, put where a row's id goes in a change page's address to find that address's two halves.
-_SOME_ID = 987654321987654321
 
 
 def _change_url(cl):
@@ -330,7 +325,7 @@ def _change_url(cl):
         return add_preserved_filters({"preserved_filters": cl.preserved_filters, "opts": cl.opts}, url)
 
     try:
-        halves = made(SimpleNamespace(**{cl.pk_attname: _SOME_ID})).split(str(_SOME_ID))
+        halves = made(SimpleNamespace(**{cl.pk_attname: MARK})).split(str(MARK))
     except NoReverseMatch:
         halves = []
     if len(halves) != 2:
@@ -401,8 +396,8 @@ def app_list_html(context, app_list, show_changelinks) -> str:
     3 ms a page."""
     if not app_list:
         return mark_safe(f"\n  <p>{_shown(gettext('You don’t have permission to view or edit anything.'))}</p>\n")
-    path = context.get("request").path if context.get("request") is not None else ""
-    here = quote(str(path), safe="/")  # `request.path|urlencode`
+    request = context.get("request")
+    here = quote(request.path if request is not None else "", safe="/")  # `request.path|urlencode`
     texts = {
         "title": gettext("Models in the %(name)s application"),
         "model_name": _shown(gettext("Model name")),
