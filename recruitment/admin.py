@@ -47,7 +47,7 @@ from roles.models import AdvertRound, Declaration, Person, Role
 from roles.services import ChangeRefused
 
 from . import services
-from .access import anonymous_rounds_for
+from .access import anonymous_rounds_for, names_hidden_from
 from .admin_import import import_view
 from .models import (
     Application,
@@ -428,19 +428,15 @@ class InterviewSlotInline(RoundRowsInline):
 
 
 class ApplicationInline(ReadOnlyInline):
-    """The round's applications, each linking to its page; none of a round the user scores anonymously."""
+    """The round's applications, each linking to its page. Not on the page of a round the user scores
+    anonymously (`AdvertRoundAdmin.get_inlines`)."""
 
     model = Application
     fields = readonly_fields = ("candidate_number", "applicant", "status", "received_on", "awaits_late_accept")
     show_change_link = True
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .exclude(round__in=anonymous_rounds_for(request.user))
-            .select_related("person", "round__role")
-        )
+        return super().get_queryset(request).select_related("person", "round__role")
 
     @admin.display(description="applicant")
     def applicant(self, obj):
@@ -453,17 +449,15 @@ class ApplicationInline(ReadOnlyInline):
 
 
 class RoundOfferInline(ReadOnlyInline):
+    """The round's offers, naming each candidate; like its applications, not on the page of a round the user
+    scores anonymously."""
+
     model = Offer
     fields = readonly_fields = ("candidate", "status", "made_at", "answered_at")
     show_change_link = True
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .exclude(round__in=anonymous_rounds_for(request.user))
-            .select_related("application__person")
-        )
+        return super().get_queryset(request).select_related("application__person")
 
     @admin.display(description="candidate")
     def candidate(self, obj):
@@ -521,6 +515,13 @@ class AdvertRoundAdmin(RecruitmentAdmin):
         if not self.may_view(request.user):
             return False
         return obj is None or permissions.may_recruit(request.user, obj.role.place)
+
+    def get_inlines(self, request, obj):
+        """A round the user scores anonymously (`names_hidden_from`) is shown without its applications and
+        offers, which name its candidates: asked once of the round, not of each inline's rows."""
+        if obj is not None and names_hidden_from(request.user, obj):
+            return [inline for inline in self.inlines if inline not in (ApplicationInline, RoundOfferInline)]
+        return self.inlines
 
     def get_urls(self):
         view = self.admin_site.admin_view(partial(import_view, self))

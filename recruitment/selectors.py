@@ -163,7 +163,7 @@ def hire_times(round_: AdvertRound, today: dt.date | None = None) -> HireTimes:
     """Time to hire and per stage for one round, read through `rounds_with_times` (its offers with
     their contracts as `offer_list`)."""
     today = today or timezone.localdate()
-    offers = sorted(round_.offer_list, key=lambda o: o.made_at)
+    offers = sorted(round_.offer_list, key=lambda o: (o.made_at, o.pk))
     accepted = next((o for o in offers if o.status == Offer.Status.ACCEPTED), None)
     contract = getattr(accepted, "contract", None) if accepted else None
     first_offer = _date(offers[0].made_at) if offers else None
@@ -272,7 +272,9 @@ def rounds_for_hire_times(rounds: QuerySet[AdvertRound]) -> QuerySet[AdvertRound
     constant number of queries."""
     return rounds.select_related("role__place__ics").prefetch_related(
         # A list, not a queryset per round (`to_attr`): a list of rounds reads fifty.
-        Prefetch("offers", queryset=Offer.objects.select_related("contract"), to_attr="offer_list")
+        # Unsorted: `hire_times` sorts a round's offers itself. In the model's order (by round first) each offer
+        # was joined to its round's role and place to sort by their names.
+        Prefetch("offers", queryset=Offer.objects.select_related("contract").order_by(), to_attr="offer_list")
     )
 
 

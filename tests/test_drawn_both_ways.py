@@ -17,8 +17,10 @@ each of its forms posted back with nonsense in every field (the errors under eac
 
 from __future__ import annotations
 
+import contextlib
 import html as html_module
 import re
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
@@ -29,6 +31,7 @@ from django.urls import reverse
 
 from governance import bench
 from governance.models import Board, ExportLog
+from roles.admin import InlineRows, ReadOnlyInline
 from roles.models import Place, Role
 from roles.templatetags.crispy_field import crispy_template, field_html
 from tests.helpers import admin_form_body, drawn_pages, same_pages, templates_without
@@ -47,6 +50,38 @@ OURS = (
 def django_templates(tmp_path):
     """Settings whose templates are ours except the two copies: the admin draws with Django's own."""
     return templates_without(tmp_path, OURS)
+
+
+@contextlib.contextmanager
+def drawn_by_django(templates):
+    """Pages drawn by Django's own templates, each read-only inline as Django's view-only inline: a form
+    per row (ours, `ReadOnlyRows`, has none)."""
+    with override_settings(TEMPLATES=templates), mock.patch.object(ReadOnlyInline, "formset", InlineRows):
+        yield
+
+
+def _read_only_prefixes(html: str) -> list[str]:
+    """The inlines of one of our pages drawn without forms: rows shown, and a management form saying none."""
+    return [
+        prefix
+        for prefix in re.findall(r'name="([^"]+)-TOTAL_FORMS" value="0"', html)
+        if f'id="{prefix}-0"' in html
+    ]
+
+
+def _without_read_only_forms(ours: dict, django: dict) -> tuple[dict, int]:
+    """Django's pages less what only the forms of read-only rows put there: each row's hidden inputs
+    (its id and its parent's), and the counts of the management form. Everything else in those rows, their
+    names, links and cells, must be the same on both. Also returns how many read-only rows were compared."""
+    plain, rows = {}, 0
+    for key, (status, html) in django.items():
+        for prefix in _read_only_prefixes(ours[key][1]):
+            quoted = re.escape(prefix)
+            html, _ = re.subn(rf'<input type="hidden" name="{quoted}-\d+-[^"]+"[^>]*>', "", html)
+            html = re.sub(rf'(name="{quoted}-(?:TOTAL|INITIAL)_FORMS" value=")\d+"', r'\g<1>0"', html)
+            rows += len(re.findall(rf'<tr class="form-row has_original"\s+id="{quoted}-\d+"', ours[key][1]))
+        plain[key] = (status, html)
+    return plain, rows
 
 
 def _pages() -> list[str]:
@@ -92,12 +127,14 @@ def test_every_admin_add_and_change_page_is_drawn_as_djangos_templates_draw_it(
     requests = [("get", url, None) for url in _pages()]
 
     ours = drawn_pages(client, requests)
-    with override_settings(TEMPLATES=django_templates):
+    with drawn_by_django(django_templates):
         django = drawn_pages(client, requests)
     django, unlinked = _without_links_ours_leave_out(client, ours, django)
+    django, read_only_rows = _without_read_only_forms(ours, django)
 
     compared = same_pages(ours, django)
     assert compared >= {"superuser": 40, "ics-admin": 25, "hr-recruiter": 8}[username], compared
+    assert read_only_rows >= {"superuser": 20, "ics-admin": 10, "hr-recruiter": 5}[username], read_only_rows
     assert (username == "superuser") == (not unlinked), unlinked
     if username != "hr-recruiter":
         board = ours["get", reverse("admin:governance_board_change", args=[Board.objects.order_by("pk").first().pk])]
@@ -109,22 +146,29 @@ def test_pages_sent_back_with_errors_are_drawn_as_djangos_templates_draw_them(go
     client.force_login(get_user_model().objects.get(username="ics-admin"))
     role = Role.objects.filter(place__slug="bexley").order_by("pk").first()
     role_page = reverse("admin:roles_role_change", args=[role.pk])
-    role_body = {**admin_form_body(client.get(role_page)), "title": "", "sessions_per_week": "-1"}
     board_page = reverse("admin:governance_board_change", args=[Board.objects.filter(members__isnull=False).first().pk])
-    board_body = admin_form_body(client.get(board_page))
-    row = next(key[: -len("-term_starts_on")] for key in board_body if key.endswith("-0-term_starts_on"))
-    board_body.update({f"{row}-term_starts_on": "2024-05-01", f"{row}-term_ends_on": "2023-05-01", f"{row}-person": ""})
-    requests = [
-        ("post", reverse("admin:roles_role_add"), {"_save": "Save"}),
-        ("post", role_page, role_body),
-        ("post", board_page, board_body),
-    ]
 
-    ours = drawn_pages(client, requests)
-    with override_settings(TEMPLATES=django_templates):
-        django = drawn_pages(client, requests)
+    def requests():
+        """The posts, each body read from its page as drawn now (Django's has a form per read-only row)."""
+        role_body = {**admin_form_body(client.get(role_page)), "title": "", "sessions_per_week": "-1"}
+        board_body = admin_form_body(client.get(board_page))
+        row = next(key[: -len("-term_starts_on")] for key in board_body if key.endswith("-0-term_starts_on"))
+        board_body.update(
+            {f"{row}-term_starts_on": "2024-05-01", f"{row}-term_ends_on": "2023-05-01", f"{row}-person": ""}
+        )
+        return [
+            ("post", reverse("admin:roles_role_add"), {"_save": "Save"}),
+            ("post", role_page, role_body),
+            ("post", board_page, board_body),
+        ]
+
+    ours = drawn_pages(client, requests())
+    with drawn_by_django(django_templates):
+        django = drawn_pages(client, requests())
+    django, read_only_rows = _without_read_only_forms(ours, django)
 
     assert same_pages(ours, django) == 3
+    assert read_only_rows >= 1  # the role's audit trail
     board = ours["post", board_page][1]
     assert "errorlist" in board and "row-form-errors" in board or "This field is required" in board
 

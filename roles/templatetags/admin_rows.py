@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from django import template
 from django.contrib.admin import ModelAdmin
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, AdminReadonlyField
 from django.contrib.admin.templatetags.admin_list import (
     ResultList,
     _coerce_field_name,
@@ -44,7 +44,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from roles.admin import may_open
+from roles.admin import ReadOnlyRows, may_open
 from roles.formatting import escaped
 from roles.paths import MARK, admin_path
 
@@ -156,13 +156,15 @@ def fieldset_lines(context, fieldset):
 @register.simple_tag(takes_context=True)
 def tabular_rows(context, inline_admin_formset):
     """`{% for inline_admin_form in inline_admin_formset %}…{% endfor %}` of
-    `admin/edit_inline/tabular.html`: a row per form, the empty form last when rows may be added."""
+    `admin/edit_inline/tabular.html`: a row per form, the empty form last when rows may be added; a
+    read-only inline's rows (`ReadOnlyRows`, no forms) from the objects themselves."""
     formset = inline_admin_formset.formset
+    request = context.get("request")
+    if isinstance(formset, ReadOnlyRows):
+        return mark_safe("".join(_read_only_rows(inline_admin_formset, request)))
     prefix = _shown(formset.prefix)
     may_add = inline_admin_formset.has_add_permission
     may_delete = formset.can_delete and inline_admin_formset.has_delete_permission
-    request = context.get("request")
-    current_app = getattr(request, "current_app", None)
     forms = list(inline_admin_formset)
     out = []
     for index, admin_form in enumerate(forms):
@@ -174,36 +176,20 @@ def tabular_rows(context, inline_admin_formset):
                 f"{_shown(errors)}</td></tr>\n        "
             )
         original = admin_form.original
-        has_original = "has_original" if (original or admin_form.show_url) else ""
         empty = last and may_add
-        row_id = f"{prefix}-{'empty' if empty else index}"
-        out.append(
-            f'\n        <tr class="form-row {has_original}{" empty-form" if empty else ""}"\n'
-            f'             id="{row_id}">\n        <td class="original">\n          '
+        hidden = [
+            _shown(admin_form.pk_field().field) if admin_form.needs_explicit_pk_field() else "",
+            _shown(admin_form.fk_field().field) if admin_form.fk_field() else "",
+        ]
+        out += _row_start(
+            inline_admin_formset,
+            request,
+            row_id=f"{prefix}-{'empty' if empty else index}",
+            empty=empty,
+            original=original,
+            absolute_url=admin_form.absolute_url if admin_form.show_url else None,
+            hidden=hidden,
         )
-        if original or admin_form.show_url:
-            out.append("<p>\n          ")
-            if original:
-                out.append(_shown(str(original)) + "\n          ")
-                model_admin = admin_form.model_admin
-                if model_admin.show_change_link and model_admin.has_registered_model:
-                    url = admin_path(admin_urlname(model_admin.opts, "change"), original.pk, current_app)
-                    may_change = inline_admin_formset.has_change_permission
-                    kind, text = (
-                        ("inlinechangelink", gettext("Change")) if may_change else ("inlineviewlink", gettext("View"))
-                    )
-                    out.append(f'<a href="{_shown(url)}" class="{kind}">{text}</a>')
-                out.append("\n          ")
-            if admin_form.show_url:
-                out.append(f'<a href="{_shown(admin_form.absolute_url)}">{gettext("View on site")}</a>')
-            out.append("\n            </p>")
-        out.append("\n          ")
-        if admin_form.needs_explicit_pk_field():
-            out.append(_shown(admin_form.pk_field().field))
-        out.append("\n          ")
-        if admin_form.fk_field():
-            out.append(_shown(admin_form.fk_field().field))
-        out.append("\n        </td>\n        ")
         for fieldset in admin_form:
             for line in fieldset:
                 for field in line:
@@ -221,6 +207,87 @@ def tabular_rows(context, inline_admin_formset):
         deletion = _shown(admin_form.deletion_field().field) if may_delete and original else ""
         out.append(f'\n        <td class="delete">{deletion}</td>\n        </tr>\n     ')
     return mark_safe("".join(out))
+
+
+def _row_start(inline_admin_formset, request, *, row_id, empty, original, absolute_url, hidden) -> list[str]:
+    """A row's opening and its first cell: the row's name with its change (or view) link and "View on
+    site", then its hidden inputs."""
+    has_original = "has_original" if (original or absolute_url) else ""
+    out = [
+        f'\n        <tr class="form-row {has_original}{" empty-form" if empty else ""}"\n'
+        f'             id="{row_id}">\n        <td class="original">\n          '
+    ]
+    if original or absolute_url:
+        out.append("<p>\n          ")
+        if original:
+            out.append(_shown(str(original)) + "\n          ")
+            model_admin = inline_admin_formset.opts
+            if model_admin.show_change_link and model_admin.has_registered_model:
+                current_app = getattr(request, "current_app", None)
+                url = admin_path(admin_urlname(model_admin.opts, "change"), original.pk, current_app)
+                may_change = inline_admin_formset.has_change_permission
+                kind, text = (
+                    ("inlinechangelink", gettext("Change")) if may_change else ("inlineviewlink", gettext("View"))
+                )
+                out.append(f'<a href="{_shown(url)}" class="{kind}">{text}</a>')
+            out.append("\n          ")
+        if absolute_url:
+            out.append(f'<a href="{_shown(absolute_url)}">{gettext("View on site")}</a>')
+        out.append("\n            </p>")
+    out.append(f"\n          {hidden[0]}\n          {hidden[1]}\n        </td>\n        ")
+    return out
+
+
+class _RowAsForm:
+    """What `AdminReadonlyField.contents` reads of its form, for a row drawn without one: the row, and the
+    form's fields (to find a widget that draws its own read-only value)."""
+
+    def __init__(self, fields):
+        self.fields = fields
+        self.instance = None
+
+    def __getitem__(self, name):
+        return SimpleNamespace(field=self.fields[name])
+
+
+def _read_only_rows(inline_admin_formset, request) -> list[str]:
+    """The rows of a read-only inline (`ReadOnlyRows`), written from its objects as Django writes a view-only
+    inline's forms: each column's field worked out once (`AdminReadonlyField`), each cell its contents."""
+    formset = inline_admin_formset.formset
+    inline = inline_admin_formset.opts
+    empty_form = formset.empty_form
+    row_form = _RowAsForm(empty_form.fields)
+    fk = getattr(formset, "fk", None)
+    columns = []
+    for _name, options in inline_admin_formset.fieldsets:
+        for line in options["fields"]:
+            if fk and fk.name == line:
+                continue
+            names = line if isinstance(line, (list, tuple)) else [line]
+            for index, name in enumerate(names):
+                column = AdminReadonlyField(empty_form, name, index == 0, model_admin=inline)
+                column.form = row_form
+                classes = f"field-{_shown(column.field['name'])}" if column.field["name"] else ""
+                columns.append((column, classes + (" hidden" if column.field["is_hidden"] else "")))
+    prefix = _shown(formset.prefix)
+    out = []
+    for index, original in enumerate(formset.rows):
+        row_form.instance = original
+        out += _row_start(
+            inline_admin_formset,
+            request,
+            row_id=f"{prefix}-{index}",
+            empty=False,
+            original=original,
+            absolute_url=inline.get_view_on_site_url(original),
+            hidden=("", ""),
+        )
+        for column, classes in columns:
+            cell = _readonly(column, request)
+            out.append(f'\n              <td class="{classes}">\n              \n                  <p>{cell}</p>')
+            out.append("\n              \n              </td>\n            ")
+        out.append('\n        <td class="delete"></td>\n        </tr>\n     ')
+    return out
 
 
 # --- A changelist's rows ------------------------------------------------------------------------------------------
