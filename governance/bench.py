@@ -4,9 +4,10 @@ what `manage.py benchmark` prints and `make bench` runs.
 The pages are found as a person finds them: by following links, as each user, from the home page
 and from the admin's index, one URL per URL pattern (`resolve(path).view_name`), links into the
 chosen place first (its dashboard, board, roles ... rather than a small place's). Each page is
-requested `repeat` times; the queries it made are then run again straight on the database cursor in
-the same process ("bare SQL"). The ratio is the page's median time over its SQL's median time: what
-Django, the templates and Python add. A page is within its goal when the ratio is at most 3 or the
+requested `repeat` times, in rounds that request every page once (`measure_in_rounds`); the queries
+each request made are then run again straight on the database cursor in the same process ("bare
+SQL"). The ratio is the page's median time over its SQL's median time: what Django, the templates
+and Python add. A page is within its goal when the ratio is at most 3 or the
 page takes under 50 ms (the larger allowance), and never over 300 ms. A board pack (a file drawn
 from every table) is within its goal under 2 s, the reminder sweep under 10 s.
 
@@ -24,7 +25,7 @@ import time
 import tracemalloc
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
 from django.db import connection
@@ -102,29 +103,77 @@ def _reads(captured) -> list[str]:
     return [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))]
 
 
+@dataclass
+class _Timed:
+    """A page (or export) being timed: its runs' times, its SQL's bare times, its query count."""
+
+    label: str
+    run: Callable[[], object]
+    rows: int
+    url: str = ""
+    kind: str = "page"
+    times: list[float] = field(default_factory=list)
+    bare: list[float] = field(default_factory=list)
+    queries: int = 0
+
+    def time_once(self) -> None:
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            self.run()
+            self.times.append((time.perf_counter() - started) * 1000)
+        statements = _reads(captured)
+        self.queries = len([q for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))])
+        self.bare.append(_bare_sql_ms(statements))
+
+    def figure(self) -> Figure:
+        """The medians, and peak Python memory over one more run."""
+        tracemalloc.start()
+        self.run()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        median, bare_median = statistics.median(self.times), statistics.median(self.bare)
+        ratio = median / bare_median if bare_median else float("inf")
+        return Figure(
+            self.label,
+            self.rows,
+            self.queries,
+            round(median, 1),
+            round(bare_median, 1),
+            round(ratio, 1),
+            peak // 1024,
+            self.url,
+            self.kind,
+        )
+
+
 def measure(
     label: str, run: Callable[[], object], *, rows: int, repeat: int, url: str = "", kind: str = "page"
 ) -> Figure:
     """Time `run` `repeat` times beside its own reads run bare, its queries and peak Python memory."""
+    timed = _Timed(label, run, rows, url, kind)
     run()  # warm up: caches a process fills once
-    times, bare, queries = [], [], 0
     for _ in range(repeat):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            run()
-            times.append((time.perf_counter() - started) * 1000)
-        statements = _reads(captured)
-        queries = len([q for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))])
-        bare.append(_bare_sql_ms(statements))
-    tracemalloc.start()
-    run()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    median, bare_median = statistics.median(times), statistics.median(bare)
-    ratio = median / bare_median if bare_median else float("inf")
-    return Figure(
-        label, rows, queries, round(median, 1), round(bare_median, 1), round(ratio, 1), peak // 1024, url, kind
-    )
+        timed.time_once()
+    return timed.figure()
+
+
+def measure_in_rounds(pages: list[_Timed], repeat: int, report=None) -> list[Figure]:
+    """Time every page `repeat` times in rounds, each round requesting every page once, so that one page's
+    runs are spread over the whole benchmark rather than taken back to back. A shared machine slows down
+    for seconds at a time: back to back, such a spell fell on all five runs of the few pages it met, and
+    their medians missed the goal by as much as 60% while the pages before and after were as fast as ever.
+    Spread out, a spell falls on one run of each page it meets, and the median leaves it out."""
+    for page in pages:
+        page.run()  # warm up: caches a process fills once
+    for _ in range(repeat):
+        for page in pages:
+            page.time_once()
+    figures = []
+    for page in pages:
+        figures.append(page.figure())
+        if report:
+            report(figures[-1])
+    return figures
 
 
 def _get(client: Client, url: str):
@@ -188,27 +237,24 @@ def rows_in_scope(url: str, user) -> int:
 
 
 def pages(users, *, place_slug: str, repeat: int, admin_users=(), report=None) -> list[Figure]:
-    """Every page each user reaches, timed (the admin's pages as each of `admin_users`); `report` is
-    called with each figure as it is taken."""
-    figures = []
+    """Every page each user reaches, timed in rounds (`measure_in_rounds`; the admin's pages as each of
+    `admin_users`); `report` is called with each figure once all are taken."""
+    timed = []
     for user, admin in [*((u, False) for u in users), *((u, True) for u in admin_users)]:
         client = Client()
         client.force_login(user)
         start = "/admin/" if admin else "/"
         for kind, (url, is_page) in sorted(walk(client, start, admin=admin, prefer=f"/{place_slug}/").items()):
-            figures.append(
-                measure(
+            timed.append(
+                _Timed(
                     f"{kind} as {user.username}",
                     lambda url=url, client=client: _get(client, url),
                     rows=rows_in_scope(url, user),
-                    repeat=repeat,
                     url=url,
                     kind="page" if is_page else "export",
                 )
             )
-            if report:
-                report(figures[-1])
-    return figures
+    return measure_in_rounds(timed, repeat, report)
 
 
 def exports(user, *, place: Place, ics: ICS, as_of: dt.date, repeat: int) -> list[Figure]:

@@ -65,3 +65,18 @@ def test_the_walk_follows_only_the_sites_own_pages():
     assert bench.page_kind("https://example.org/places/bexley/board/", admin=False) is None
     assert bench.page_kind("/accounts/logout/", admin=False) is None
     assert bench.page_kind("/no/such/page/", admin=False) is None
+
+
+def test_pages_are_timed_in_rounds_each_requesting_every_page_once(db):
+    """One page's runs are spread over the benchmark, not taken back to back (a machine's slow spell then
+    falls on one run of a page, which its median leaves out)."""
+    calls = []
+    pages = [bench._Timed(name, lambda name=name: calls.append(name), rows=1) for name in ("a", "b", "c")]
+
+    figures = bench.measure_in_rounds(pages, repeat=3)
+
+    # A warm-up run of each, three rounds of every page, then one run each for peak memory.
+    assert calls == ["a", "b", "c"] * 5
+    assert [f.page for f in figures] == ["a", "b", "c"]
+    assert all(len(page.times) == 3 and len(page.bare) == 3 for page in pages)
+    assert all(f.median_ms == round(sorted(p.times)[1], 1) for f, p in zip(figures, pages, strict=True))

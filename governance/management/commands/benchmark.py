@@ -156,6 +156,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  {'page':<62} {'rows':>6} {'queries':>7} {'median':>9} {'bare SQL':>9} {'ratio':>6} {'peak':>9}"
         )
+        self.stdout.write(f"  (every page is found first, then timed once in each of {repeat} rounds)")
+        self.stdout.flush()
         figures = bench.pages(users, place_slug=place.slug, repeat=repeat, admin_users=admins, report=self.line)
         exporter = next((u for u in users if permissions.may_export_ics_pack(u, place.ics)), None)
         if exporter is not None:
