@@ -80,3 +80,21 @@ def test_pages_are_timed_in_rounds_each_requesting_every_page_once(db):
     assert [f.page for f in figures] == ["a", "b", "c"]
     assert all(len(page.times) == 3 and len(page.bare) == 3 for page in pages)
     assert all(f.median_ms == round(sorted(p.times)[1], 1) for f, p in zip(figures, pages, strict=True))
+
+
+def test_each_run_captures_its_queries_however_many_were_run_before(db):
+    """Django keeps a log of at most 9,000 queries, emptied when a request starts unless queries are being
+    captured: timed in rounds, nothing emptied it, and once full each run captured none (a page of 19
+    queries reported 0, and its bare SQL as nothing)."""
+    from django.db import connection
+
+    def page():
+        list(Role.objects.all()[:1])
+        list(RoleMove.objects.all()[:1])
+
+    timed = bench._Timed("p", page, rows=1)
+    connection.queries_log.extend({"sql": "SELECT 1", "time": "0"} for _ in range(connection.queries_limit))
+
+    bench.measure_in_rounds([timed], repeat=2)
+
+    assert timed.queries == 2
