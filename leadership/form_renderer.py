@@ -3,9 +3,11 @@
 Every input, select, option and textarea Django draws goes through a template of its own
 (`django/forms/widgets/input.html`, which includes `attrs.html`, and so on): about 0.2 ms each. An
 admin page with a hundred fields in its inline rows, or a form offering hundreds of options, spent
-most of its time there. `FastWidgets` writes those few templates' markup itself, character for
-character as the templates do (`tests/test_form_renderer.py` compares the two for generated widgets,
-values, attributes and choices), and hands every other template to Django's own renderer.
+most of its time there. So did a field's label, each (usually empty) list of errors, and each inline's
+management form, through templates of their own. `FastWidgets` writes those few templates' markup
+itself, character for character as the templates do (`tests/test_form_renderer.py` compares the two
+for generated widgets, values, attributes, choices, labels and errors), and hands every other template
+to Django's own renderer.
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ SELECT, OPTION, TEXTAREA = f"{WIDGETS}select.html", f"{WIDGETS}select_option.htm
 # and the wrapper that adds the change, add, delete and view links beside a related field.
 RAW_IDS = frozenset({"admin/widgets/foreign_key_raw_id.html", "admin/widgets/many_to_many_raw_id.html"})
 RELATED_WRAPPER = "admin/widgets/related_widget_wrapper.html"
+# A field's label, a list of errors (drawn for every form and formset, most often empty), and a form of
+# hidden fields only (every inline's management form).
+LABEL = "django/forms/label.html"
+ERROR_LISTS = frozenset({"django/forms/errors/list/default.html", "django/forms/errors/list/ul.html"})
+FORM_DIV = "django/forms/div.html"
+# The admin's date and time boxes side by side (an interview slot's start and end).
+SPLIT_DATETIME = "admin/widgets/split_datetime.html"
+DATE_AND_TIME = (f"{WIDGETS}date.html", f"{WIDGETS}time.html")
 
 
 def shown(value) -> str:
@@ -169,10 +179,54 @@ def related_wrapper_of(context: dict) -> str:
     )
 
 
+def label_of(context: dict) -> str:
+    """`label.html`: the label in its tag with its attributes (`for`, a required field's class), or bare
+    for a field with no id (stripped, as the renderer strips what a template writes)."""
+    if not context.get("use_tag"):
+        return shown(context["label"]).strip()
+    tag, attrs = shown(context["tag"]), context.get("attrs")
+    return f"<{tag}{attrs_of(attrs) if attrs else ''}>{shown(context['label'])}</{tag}>"
+
+
+def errors_of(context: dict) -> str:
+    """`errors/list/ul.html` (which `default.html` includes): nothing for no errors."""
+    errors = context["errors"]
+    if not errors:
+        return ""
+    field_id = getattr(errors, "field_id", None)
+    ident = f' id="{shown(field_id)}_error"' if field_id else ""
+    items = "".join(f"<li>{shown(error)}</li>" for error in errors)
+    return f'<ul class="{shown(context["error_class"])}"{ident}>{items}</ul>'
+
+
+def hidden_form_of(context: dict) -> str:
+    """`div.html` for a form with no visible field and no error (a formset's management form): its hidden
+    fields, and nothing from the template's other branches (the renderer strips the lines they leave)."""
+    return "".join(shown(field) for field in context["hidden_fields"]).strip()
+
+
+def split_datetime_of(context: dict) -> str:
+    """`admin/widgets/split_datetime.html`: its two boxes, each as `date.html` and `time.html` include them
+    (`input.html` and its line end, then their own)."""
+    date, time = context["widget"]["subwidgets"]
+    return (
+        f'<p class="datetime">\n  {shown(context["date_label"])} {input_of(date)}\n\n<br>\n'
+        f"  {shown(context['time_label'])} {input_of(time)}\n\n\n</p>"
+    )
+
+
 class FastWidgets(DjangoTemplates):
     def render(self, template_name, context, request=None):
         if template_name == RELATED_WRAPPER and isinstance(context, dict) and "rendered_widget" in context:
             return related_wrapper_of(context)
+        if isinstance(context, dict):
+            if template_name == LABEL and "use_tag" in context and "label" in context:
+                return label_of(context)
+            if template_name in ERROR_LISTS and "errors" in context and "error_class" in context:
+                return errors_of(context)
+            hidden_only = "hidden_fields" in context and not context.get("fields") and not context.get("errors", True)
+            if template_name == FORM_DIV and hidden_only:
+                return hidden_form_of(context)
         widget = context.get("widget") if isinstance(context, dict) else None
         if widget is not None:
             if template_name in INPUTS:
@@ -183,6 +237,11 @@ class FastWidgets(DjangoTemplates):
                 return self._select(widget, context, request)
             if template_name == OPTION:
                 return option_of(widget)
+            if (
+                template_name == SPLIT_DATETIME
+                and tuple(w["template_name"] for w in widget["subwidgets"]) == DATE_AND_TIME
+            ):
+                return split_datetime_of(context)
             if template_name == TEXTAREA:
                 return textarea_of(widget)
         return super().render(template_name, context, request)

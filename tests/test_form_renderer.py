@@ -219,3 +219,77 @@ def test_escaped_is_djangos_conditional_escape(value):
     ours, theirs = escaped(value), conditional_escape(value)
     assert ours == theirs
     assert type(ours) is type(theirs) or (hasattr(ours, "__html__") and hasattr(theirs, "__html__"))
+
+
+@fuzz
+@given(
+    label=st.one_of(TEXT, TEXT.map(mark_safe)),
+    # (Django itself fails to add a required field's class to a class that is not text.)
+    attrs=st.one_of(st.none(), ATTRS.filter(lambda attrs: isinstance(attrs.get("class", ""), str))),
+    suffix=st.one_of(st.none(), st.sampled_from(["", ":", " →"])),
+    required=st.booleans(),
+    with_id=st.booleans(),
+    tag=st.sampled_from([None, "legend"]),
+)
+def test_labels_are_written_as_djangos_template_writes_them(label, attrs, suffix, required, with_id, tag):
+    class Form(forms.Form):
+        required_css_class = "required"
+        title = forms.CharField(required=required)
+
+    def drawn(renderer):
+        field = Form(renderer=renderer, auto_id="id_%s" if with_id else False)["title"]
+        return field.label_tag(label or None, attrs=dict(attrs) if attrs else attrs, label_suffix=suffix, tag=tag)
+
+    assert drawn(FAST) == drawn(DJANGO)
+
+
+@fuzz
+@given(
+    errors=st.lists(st.one_of(TEXT, TEXT.map(mark_safe), TEXT.map(forms.ValidationError)), max_size=3),
+    error_class=st.one_of(st.none(), st.sampled_from(["nonfield", "nonform", '"x"'])),
+    field_id=st.one_of(st.none(), TEXT),
+)
+def test_lists_of_errors_are_written_as_djangos_templates_write_them(errors, error_class, field_id):
+    from django.forms.utils import ErrorList
+
+    def drawn(renderer):
+        listed = ErrorList(errors, error_class=error_class, renderer=renderer, field_id=field_id)
+        return str(listed), listed.as_ul()
+
+    assert drawn(FAST) == drawn(DJANGO)
+
+
+def test_a_form_of_hidden_fields_is_written_as_djangos_template_writes_it():
+    """A formset's management form (written in Python); a hidden-only form with errors, or with a visible
+    field, goes to Django's template."""
+
+    class Hidden(forms.Form):
+        a = forms.CharField(widget=forms.HiddenInput, initial='<"1">')
+        b = forms.IntegerField(widget=forms.HiddenInput)
+
+    def drawn(renderer, errors_renderer):
+        return [
+            str(forms.formset_factory(forms.Form, extra=2, renderer=renderer)(prefix="rows").management_form),
+            str(Hidden(renderer=renderer)),
+            str(Hidden({"a": "x", "b": "not a number"}, renderer=errors_renderer)),
+        ]
+
+    fast = drawn(FAST, FastWidgets())  # FAST: the first two never reach a template
+    assert fast == drawn(DJANGO, DJANGO)
+    assert 'name="rows-TOTAL_FORMS" value="2"' in fast[0] and "&lt;&quot;1&quot;&gt;" in fast[1]
+    assert "errorlist" in fast[2]
+
+
+@fuzz
+@given(
+    name=TEXT,
+    value=st.one_of(
+        st.none(),
+        st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)),
+        st.lists(TEXT, min_size=2, max_size=2),
+    ),
+    attrs=ATTRS,
+)
+def test_the_admins_date_and_time_boxes_are_written_as_djangos_template_writes_them(name, value, attrs):
+    django, fast = both(admin_widgets.AdminSplitDateTime(), name, value, attrs)
+    assert fast == django
