@@ -165,11 +165,12 @@ def measure_in_rounds(pages: list[_Timed], repeat: int, report=None) -> list[Fig
     runs are spread over the whole benchmark rather than taken back to back. A shared machine slows down
     for seconds at a time: back to back, such a spell fell on all five runs of the few pages it met, and
     their medians missed the goal by as much as 60% while the pages before and after were as fast as ever.
-    Spread out, a spell falls on one run of each page it meets, and the median leaves it out."""
-    for page in pages:
-        page.run()  # warm up: caches a process fills once
+    Spread out, a spell falls on one run of each page it meets, and the median leaves it out. Each timed
+    run follows an untimed run of the same page, as each run after the first did back to back, so that
+    the figures stay comparable with those taken back to back."""
     for _ in range(repeat):
         for page in pages:
+            page.run()  # warm up: the page's own caches, as a page requested twice in a row finds them
             page.time_once()
     figures = []
     for page in pages:

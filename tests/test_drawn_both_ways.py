@@ -63,9 +63,7 @@ def drawn_by_django(templates):
 def _read_only_prefixes(html: str) -> list[str]:
     """The inlines of one of our pages drawn without forms: rows shown, and a management form saying none."""
     return [
-        prefix
-        for prefix in re.findall(r'name="([^"]+)-TOTAL_FORMS" value="0"', html)
-        if f'id="{prefix}-0"' in html
+        prefix for prefix in re.findall(r'name="([^"]+)-TOTAL_FORMS" value="0"', html) if f'id="{prefix}-0"' in html
     ]
 
 

@@ -188,9 +188,9 @@ class Command(BaseCommand):
                 raise CommandError(f"No user {', '.join(missing)}: give existing usernames to --users.")
             return [found[n] for n in names]
         names = getattr(import_module("governance.scale"), "BENCH_USERS", ()) if _has_scale() else ()
-        users = list(User.objects.filter(username__in=names)) or list(
-            User.objects.filter(username__in=DEMO_USERS).order_by("username")
-        )
+        # In the order named (the place team first), not the order the database happens to return them.
+        users = sorted(User.objects.filter(username__in=names), key=lambda user: names.index(user.username))
+        users = users or list(User.objects.filter(username__in=DEMO_USERS).order_by("username"))
         if not users:
             raise CommandError("No users to walk the site as: give --users, or load the demo or scale data.")
         return users
