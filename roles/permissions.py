@@ -40,24 +40,16 @@ def _memberships(user) -> list[Membership]:
 
 
 def _places_for(user, kinds) -> QuerySet[Place]:
-    """The places the user's memberships of `kinds` cover, made once per user object and kinds, as the
-    memberships are read once (an advert round's admin page asked four times, about 0.07 ms each).
-    Callers filter, order or nest it, each making a copy; none changes it."""
     if not getattr(user, "is_authenticated", False):
         return Place.objects.none()
     if user.is_superuser:
         return Place.objects.all()
-    made = getattr(user, "_leadership_places", None)
-    if made is None:
-        made = user._leadership_places = {}
-    key = frozenset(kinds)
-    if key not in made:
-        scopes = [m for m in _memberships(user) if m.kind in kinds]
-        place_ids = {m.place_id for m in scopes if m.place_id}
-        ics_ids = {m.ics_id for m in scopes if m.ics_id}
-        covered = Q(pk__in=place_ids) | Q(ics_id__in=ics_ids)
-        made[key] = Place.objects.filter(covered) if scopes else Place.objects.none()
-    return made[key]
+    scopes = [m for m in _memberships(user) if m.kind in kinds]
+    if not scopes:
+        return Place.objects.none()
+    place_ids = {m.place_id for m in scopes if m.place_id}
+    ics_ids = {m.ics_id for m in scopes if m.ics_id}
+    return Place.objects.filter(Q(pk__in=place_ids) | Q(ics_id__in=ics_ids))
 
 
 def _covers(user, place: Place, kinds) -> bool:

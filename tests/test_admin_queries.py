@@ -143,24 +143,3 @@ def test_an_inline_sorts_its_rows_by_their_own_order_without_joining_its_parents
     assert inline, rounds
     orders = [sql.split("ORDER BY")[1] for sql in inline]
     assert orders and all("roles_place" not in order and "roles_role" not in order for order in orders), orders
-
-
-def test_a_users_places_are_worked_out_once_per_user_object_and_each_caller_gets_its_own_copy(bexley):
-    """`admin_places` (as the memberships it reads) is made once per user object, that is once a request:
-    the same query each time it is asked; a caller's filter is its own copy; a new user object (the next
-    request) sees a membership added since."""
-    from roles import permissions
-    from roles.models import Membership
-
-    greenwich = PlaceFactory(ics=ICSFactory(slug="nel", name="North East London"), slug="greenwich", name="Greenwich")
-    user = member(AccessKind.HR_RECRUITER, place=bexley, username="bexley-hr")
-
-    first = permissions.admin_places(user, change=False)
-    assert permissions.admin_places(user, change=False) is first
-    assert list(first.filter(slug="none")) == [] and list(first) == [bexley]
-    assert list(permissions.admin_places(user, change=True)) == []  # another kind of scope, made apart
-
-    Membership.objects.create(user=user, kind=AccessKind.HR_RECRUITER, place=greenwich)
-    assert list(permissions.admin_places(user, change=False)) == [bexley]  # the same request
-    fresh = type(user).objects.get(pk=user.pk)
-    assert set(permissions.admin_places(fresh, change=False)) == {bexley, greenwich}
