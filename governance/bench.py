@@ -7,9 +7,9 @@ chosen place first (its dashboard, board, roles ... rather than a small place's)
 requested `repeat` times, in rounds that request every page once (`measure_in_rounds`); the queries
 each request made are then run again straight on the database cursor in the same process ("bare
 SQL"). The ratio is the page's median time over its SQL's median time: what Django, the templates
-and Python add. A page is within its goal when the ratio is at most 3 or the
-page takes under 50 ms (the larger allowance), and never over 300 ms. A board pack (a file drawn
-from every table) is within its goal under 2 s, the reminder sweep under 10 s.
+and Python add. A page is within its goal when the ratio is at most 3 or the page takes under 50 ms
+(the larger allowance), and never over 300 ms. A board pack (a file drawn from every table) is within
+its goal under 2 s, the reminder sweep under 10 s.
 
 "Rows in scope" is the roles the page covers: its place's, its ICS's, or (pages with neither in the
 address) every role the user may see.
@@ -166,9 +166,9 @@ def measure_in_rounds(pages: list[_Timed], repeat: int, report=None) -> list[Fig
     changes while it runs: back to back, a slow spell fell on all five runs of the pages it met (from one
     run to the next, with the median page 5% slower, a membership's admin page went from 26 to 47 ms and
     the function page from 11 to 19 ms, their code unchanged). Spread out, a spell falls on one run of
-    each page it meets, and the median leaves it out. Each timed
-    run follows an untimed run of the same page, as each run after the first did back to back, so that
-    the figures stay comparable with those taken back to back."""
+    each page it meets, and the median leaves it out. Each timed run follows an untimed run of the same
+    page, as each run after the first did back to back, so that the figures stay comparable with those
+    taken back to back."""
     for _ in range(repeat):
         for page in pages:
             page.run()  # warm up: the page's own caches, as a page requested twice in a row finds them

@@ -224,9 +224,9 @@ class FastWidgets(DjangoTemplates):
                 return label_of(context)
             if template_name in ERROR_LISTS and "errors" in context and "error_class" in context:
                 return errors_of(context)
-            hidden_only = "hidden_fields" in context and not context.get("fields") and not context.get("errors", True)
-            if template_name == FORM_DIV and hidden_only:
-                return hidden_form_of(context)
+            if template_name == FORM_DIV and "hidden_fields" in context:
+                if not context.get("fields") and not context.get("errors", True):  # hidden fields only
+                    return hidden_form_of(context)
         widget = context.get("widget") if isinstance(context, dict) else None
         if widget is not None:
             if template_name in INPUTS:
