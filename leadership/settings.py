@@ -113,8 +113,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Every page needs a signed-in user unless its view says otherwise (the login page).
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Every page needs a signed-in user unless its view says otherwise (the login page); Django's,
+    # leaving the user itself on the request rather than its lazy wrapper.
+    "leadership.middleware.LoginRequiredMiddleware",
     # A NUL character in a query or form field is refused with 400 before any view reads it.
     "leadership.middleware.RefuseNulCharactersMiddleware",
     # Pages for a signed-in user are never stored by the browser or a proxy.

@@ -22,6 +22,7 @@ from io import StringIO
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
@@ -388,6 +389,34 @@ def test_an_anonymous_response_is_left_alone(client, place):
 
     assert response.status_code == 302  # to the login page
     assert "Cache-Control" not in response
+
+
+# After the login check the request holds the user itself, not Django's lazy wrapper.
+
+
+def test_a_signed_in_request_holds_the_user_itself_once_the_login_check_has_read_it(team_client):
+    response = team_client.get("/places/bexley/")
+
+    assert response.status_code == 200
+    user = response.wsgi_request.user
+    assert type(user) is get_user_model()
+    assert user.memberships.filter(place__slug="bexley").exists()
+
+
+def test_the_same_holds_on_an_admin_page(client, superuser):
+    client.force_login(superuser)
+    response = client.get("/admin/roles/role/")
+
+    assert response.status_code == 200
+    assert type(response.wsgi_request.user) is get_user_model()
+
+
+def test_an_anonymous_request_for_a_page_is_still_sent_to_the_login_page(client, place):
+    response = client.get("/places/bexley/roles/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert response.wsgi_request.user.is_anonymous
 
 
 # NUL characters are refused with 400 before they reach a view or the database.
