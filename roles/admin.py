@@ -987,3 +987,47 @@ class MembershipAdmin(ScopedAdmin):
         if db_field.name == "user":
             kwargs["queryset"] = permissions.users_assignable_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# --- Other packages' admin pages ------------------------------------------------------------------
+
+
+class SuperusersOnly:
+    """Another package's model admin, opened by superusers alone (`permissions.runs_the_site`); what the
+    package itself refuses (django-axes: adding a login record) stays refused.
+
+    The rest of the site's admin asks `roles.permissions`, never Django's model permissions; nobody
+    is given those. Asking them cost two queries on every admin page an ICS administrator or HR
+    recruiter opened (their permissions and their groups', both empty), for the list of apps."""
+
+    def has_module_permission(self, request):
+        return permissions.runs_the_site(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.runs_the_site(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return permissions.runs_the_site(request.user) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.runs_the_site(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.runs_the_site(request.user) and super().has_delete_permission(request, obj)
+
+
+OUR_APPS = frozenset({"roles", "recruitment", "governance"})
+
+
+def for_superusers_only(site: admin.AdminSite) -> None:
+    """Registers every model admin of another package on `site` again, as `SuperusersOnly`. This
+    module is imported after those packages' admin modules (INSTALLED_APPS lists them first)."""
+    for model, model_admin in list(site._registry.items()):
+        if model._meta.app_label in OUR_APPS or isinstance(model_admin, SuperusersOnly):
+            continue
+        kind = type(model_admin)
+        site.unregister(model)
+        site.register(model, type(kind.__name__, (SuperusersOnly, kind), {"__module__": kind.__module__}))
+
+
+for_superusers_only(admin.site)

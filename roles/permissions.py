@@ -135,6 +135,14 @@ def users_assignable_by(user):
     ).distinct()
 
 
+def runs_the_site(user) -> bool:
+    """Whether the user opens other packages' admin pages: user accounts and groups, Celery beat's
+    schedules, django-axes's login records. Superusers alone: Django's model permissions, which those
+    pages would otherwise ask, are not scoped to a place, and "can change user" would let its holder
+    make themselves a superuser."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
 def sets_up_icss(user) -> bool:
     """Whether the user adds ICSs and changes reference data (functions, spatial levels, professions)."""
     return bool(getattr(user, "is_authenticated", False) and user.is_superuser)

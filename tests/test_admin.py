@@ -500,3 +500,90 @@ def test_the_admin_index_renders(client, world, request, who):
 
     assert response.status_code == 200
     assert ROLE_CHANGELIST in response.content.decode()
+
+
+# --- Other packages' admin pages: superusers alone ----------------------------------------------
+
+OTHER_PACKAGES_PAGES = [
+    "/admin/auth/user/",
+    "/admin/auth/group/",
+    "/admin/django_celery_beat/periodictask/",
+    "/admin/axes/accessattempt/",
+]
+
+
+def given_every_django_permission(user):
+    """What a superuser could tick on someone's account page: every model permission there is."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.set(Permission.objects.all())
+    return user
+
+
+@pytest.mark.parametrize("path", OTHER_PACKAGES_PAGES)
+def test_an_ics_admin_given_djangos_permissions_still_cannot_open_other_packages_pages(client, world, ics_admin, path):
+    client.force_login(given_every_django_permission(ics_admin))
+
+    assert client.get(path).status_code == 403
+    assert client.get(f"{path}add/").status_code == 403
+
+
+def test_an_ics_admin_given_djangos_permissions_cannot_make_themselves_a_superuser(client, world, ics_admin):
+    client.force_login(given_every_django_permission(ics_admin))
+
+    response = client.post(
+        f"/admin/auth/user/{ics_admin.pk}/change/",
+        {"username": ics_admin.username, "is_superuser": "on", "is_staff": "on", "is_active": "on"},
+    )
+
+    assert response.status_code == 403
+    ics_admin.refresh_from_db()
+    assert not ics_admin.is_superuser
+
+
+def test_the_list_of_apps_names_no_other_package_for_an_ics_admin(client, world, ics_admin):
+    client.force_login(given_every_django_permission(ics_admin))
+
+    response = client.get("/admin/")
+
+    labels = {app["app_label"] for app in response.context["app_list"]}
+    assert labels == {"roles", "recruitment", "governance"}
+
+
+@pytest.mark.parametrize("path", OTHER_PACKAGES_PAGES)
+def test_a_superuser_opens_other_packages_pages(client, world, superuser, path):
+    client.force_login(superuser)
+
+    assert client.get(path).status_code == 200
+
+
+def test_what_a_package_refuses_a_superuser_stays_refused(client, world, superuser):
+    client.force_login(superuser)
+
+    assert client.get("/admin/axes/accessattempt/add/").status_code == 403
+
+
+def test_every_other_packages_model_admin_is_for_superusers_only():
+    from roles.admin import OUR_APPS, SuperusersOnly
+
+    others = {
+        model._meta.label: isinstance(model_admin, SuperusersOnly)
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label not in OUR_APPS
+    }
+
+    assert len(others) >= 10  # users, groups, five of Celery beat's, three of django-axes's
+    assert all(others.values()), others
+
+
+def test_an_ics_admins_admin_page_does_not_ask_for_djangos_permissions(client, world, ics_admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(ics_admin)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(role_change_url(world.bexley_role))
+
+    assert response.status_code == 200
+    assert not [q["sql"] for q in queries if "auth_permission" in q["sql"]]
+
