@@ -5,10 +5,6 @@ from django.urls import include, path
 from roles import health
 from roles import views as role_views
 
-admin.site.site_header = "Clinical & Care Professional Leadership – administration"
-admin.site.site_title = "C&CPL admin"
-admin.site.index_title = "Set-up and recruitment"
-
 urlpatterns = [
     path("", role_views.home, name="home"),
     # For load balancers and containers: no login, JSON, 200 or 503 (roles/health.py).

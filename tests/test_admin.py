@@ -587,3 +587,31 @@ def test_an_ics_admins_admin_page_does_not_ask_for_djangos_permissions(client, w
     assert response.status_code == 200
     assert not [q["sql"] for q in queries if "auth_permission" in q["sql"]]
 
+
+# --- The list of apps: as Django builds it ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["ics_admin", "hr_recruiter", "superuser"])
+@pytest.mark.parametrize("label", [None, "roles", "recruitment", "auth"])
+def test_the_list_of_apps_is_the_one_django_builds(rf, world, request, who, label):
+    from roles.admin_site import AdminSite
+
+    site = admin.site
+    assert isinstance(site._wrapped if hasattr(site, "_wrapped") else site, AdminSite)
+    page = rf.get("/admin/")
+    page.user = request.getfixturevalue(who)
+
+    ours = site._build_app_dict(page, label)
+    djangos = admin.AdminSite._build_app_dict(site, page, label)
+
+    assert ours == djangos
+    assert ours or (label == "auth" and who != "superuser") or (label == "recruitment" and who == "hr_recruiter")
+
+
+def test_the_admin_pages_carry_the_sites_name(client, world, ics_admin):
+    client.force_login(ics_admin)
+
+    page = client.get("/admin/").content.decode()
+
+    assert "Clinical &amp; Care Professional Leadership – administration" in page
+    assert "Set-up and recruitment" in page
