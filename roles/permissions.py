@@ -12,6 +12,9 @@
 | panel member      | the rounds they sit on: scoring      | no access                           |
 |                   | pages only (`recruitment.access`)    |                                     |
 
+Other packages' admin pages (user accounts and groups, Celery beat's schedules, django-axes's login
+records) are for superusers alone (`runs_the_site`); Django's model permissions are given to nobody.
+
 A place the user may not see does not exist for them (404); a place they may see but not change
 answers 403 to a change. Overriding the budget guard is for ICS administrators only.
 """
