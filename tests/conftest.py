@@ -318,3 +318,34 @@ DEMOS = {"governance_demo": _load_governance_demo, "demo": _load_demo}
 
 
 DEMO_PASSWORD = "test-pass-2022"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_left_to_no_one(django_db_setup, django_db_blocker):
+    """At the end of the run, before pytest-django drops the test database (PostgreSQL): close this
+    worker's connections, and end any other session still connected to the database, saying which.
+
+    A connection opened in another context (Playwright runs an event loop in the test thread, and Django
+    keeps connections per context) can outlive every test, and then the database could not be dropped
+    ("being accessed by other users"), now and then, with no test to blame. The warning names the
+    session's last query, so that its test can be found."""
+    yield
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock():
+        connections.close_all()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid, application_name, state, left(query, 300) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            others = cursor.fetchall()
+            for pid, *_rest in others:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        connection.close()
+    if others:
+        import warnings
+
+        warnings.warn(f"Ended {len(others)} session(s) left connected to the test database: {others}", stacklevel=1)
