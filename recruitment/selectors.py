@@ -60,16 +60,21 @@ def ranking(round_: AdvertRound, stage: str, applications: QuerySet[Application]
     return rankings(round_, [(stage, apps)])[0]
 
 
-def rankings(round_: AdvertRound, stages: list[tuple[str, list[Application]]]) -> list[Ranking]:
+def rankings(
+    round_: AdvertRound, stages: list[tuple[str, list[Application]]], panel: list[PanelMember] | None = None
+) -> list[Ranking]:
     """Each stage's candidates (applications read already, each with its `person`), best first: a
     criterion's mean over the panel members who scored it and have declared no interest in the
     candidate, the weighted means added up. Four queries whatever the number of stages and
-    candidates: the criteria, the panel, the declarations and the scores."""
+    candidates: the criteria, the panel (none when `panel`, the round's members with their `person`,
+    is given), the declarations and the scores."""
     wanted = [stage for stage, _apps in stages]
     criteria_of: dict[str, list[Criterion]] = defaultdict(list)
     for criterion in round_.criteria.filter(stage__in=wanted):
         criteria_of[criterion.stage].append(criterion)
-    members = {m.pk: m for m in PanelMember.objects.filter(round=round_).select_related("person")}
+    if panel is None:
+        panel = list(PanelMember.objects.filter(round=round_).select_related("person"))
+    members = {m.pk: m for m in panel}
     conflicts = declared_pairs(round_)
     scores_of: dict[str, list[tuple]] = defaultdict(list)
     for stage, *score in Score.objects.filter(application__round=round_, criterion__stage__in=wanted).values_list(

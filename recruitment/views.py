@@ -143,16 +143,18 @@ def _render_round(request, round_: AdvertRound, *, status: int = 200, **forms):
         .exclude(events__to_status=A.NOT_SHORTLISTED)
         .values_list("pk", flat=True)
     )
+    panel = list(round_.panel.select_related("person"))
     shortlisting, interviews = selectors.rankings(
         round_,
         [
             (Criterion.Stage.SHORTLISTING, applications),
             (Criterion.Stage.INTERVIEW, [a for a in applications if a.pk in interviewed]),
         ],
+        panel=panel,
     )
     totals = {row.application.pk: row for row in shortlisting.rows}
-    timed = selectors.rounds_with_times(AdvertRound.objects.filter(pk=round_.pk)).get()
     offers = list(round_.offers.select_related("application__person", "contract").order_by("made_at"))
+    round_.offer_list = offers  # what `hire_times` reads: the round's offers with their contracts
     may_recruit = permissions.may_recruit(request.user, place)
     accepted = next((o for o in offers if o.status == Offer.Status.ACCEPTED and not hasattr(o, "contract")), None)
     context = place_context(
@@ -165,8 +167,8 @@ def _render_round(request, round_: AdvertRound, *, status: int = 200, **forms):
         rankings=[shortlisting, interviews],
         slots=list(round_.interview_slots.select_related("application").order_by("starts_at")),
         offers=offers,
-        times=selectors.hire_times(timed),
-        panel=list(round_.panel.select_related("person")),
+        times=selectors.hire_times(round_),
+        panel=panel,
         is_current=services.is_current_round(round_, role),
         shortlist_form=forms.get("shortlist_form") or ShortlistForm(round=round_),
         close_form=forms.get("close_form") or ReasonForm(),

@@ -6,6 +6,7 @@ import ast
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from recruitment.models import (
     Application,
     ApplicationEvent,
     ApplicationStatus,
+    ContractType,
     Criterion,
     InterviewSlot,
     Offer,
@@ -336,6 +338,35 @@ def test_time_to_hire_is_flagged_over_the_icss_target(setup):
         selectors.rounds_with_times(type(setup.round).objects.filter(pk=setup.round.pk)).get(), dt.date(2022, 4, 30)
     )
     assert times.target_days == 56 and times.elapsed == 68 and times.breached  # 21 Feb to 30 Apr 2022
+
+
+def test_the_round_page_shows_the_time_per_stage_that_the_round_re_read_gives(setup, client):
+    """The page reads the offers it lists once and times the round from them: its stages and time to hire
+    are those of the round read afresh (`rounds_with_times`)."""
+    first, _ = _to_interviews(setup)
+    services.interview_held(application=first, by=setup.recruiter)
+    offer = services.offer_make(application=first, by=setup.recruiter)
+    services.offer_accept(offer=offer, by=setup.recruiter)
+    services.contract_sign(
+        offer=offer,
+        contract_type=ContractType.FIXED_TERM,
+        starts_on=dt.date(2022, 5, 3),
+        ends_on=dt.date(2024, 3, 31),
+        signed_on=dt.date(2022, 4, 20),
+        by=setup.recruiter,
+    )
+    expected = selectors.hire_times(
+        selectors.rounds_with_times(type(setup.round).objects.filter(pk=setup.round.pk)).get()
+    )
+    client.force_login(setup.recruiter)
+
+    page = client.get(reverse("recruitment:round_detail", args=[setup.round.pk])).content.decode()
+
+    table = page.split('id="time-per-stage"', 1)[1].split("</table>", 1)[0]
+    days = re.findall(r'<td class="num">([^<]*)</td>', table)
+    assert days == [str(s.days) if s.days is not None else "–" for s in expected.stages]
+    assert "Acceptance to contract" in table and "20 Apr 2022" in table
+    assert f"{expected.to_start} days to start" in page
 
 
 def _bulk_applications(setup, count):
