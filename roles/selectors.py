@@ -50,23 +50,35 @@ def links_in_order(model, relation: str, owners) -> defaultdict[int, list[int]]:
 
 
 def budget_years(place: Place) -> list[FinancialYear]:
-    return [FinancialYear(y) for y in place.budgets.order_by("financial_year").values_list("financial_year", flat=True)]
+    return list(on_costs_by_year(place))
 
 
-def default_year(place: Place, today=None) -> FinancialYear:
-    """The current financial year, or the latest with a budget when the current has none."""
+def on_costs_by_year(place: Place) -> dict[FinancialYear, Decimal]:
+    """The years the place has a budget for, in order, each with its on-cost percentage: one query, for a
+    page that asks for the years twice (`default_year`, `year_choices`) and for one year's on-costs."""
+    rows = place.budgets.order_by("financial_year").values_list("financial_year", "on_cost_percent")
+    return {FinancialYear(year): percent or Decimal(0) for year, percent in rows}
+
+
+def default_year(place: Place, today=None, *, budgeted: list[FinancialYear] | None = None) -> FinancialYear:
+    """The current financial year, or the latest with a budget when the current has none (`budgeted`:
+    the place's budget years, when read already)."""
     current = FinancialYear.containing(today or timezone.localdate())
-    years = budget_years(place)
+    years = budget_years(place) if budgeted is None else budgeted
     if not years or current in years:
         return current
     return years[-1]
 
 
-def year_choices(place: Place, selected: FinancialYear) -> list[FinancialYear]:
-    """Years worth offering: those with a budget, those any of the place's roles run in, the
-    current one, and the one shown. Two queries, however many roles."""
+def year_choices(
+    place: Place, selected: FinancialYear, *, budgeted: list[FinancialYear] | None = None
+) -> list[FinancialYear]:
+    """Years worth offering: those with a budget (`budgeted`, when read already), those any of the
+    place's roles run in, the current one, and the one shown. Two queries, however many roles (one
+    when given the budget years)."""
     current = FinancialYear.current()
-    years = set(budget_years(place)) | role_years(place, current=current) | {current, selected}
+    budget_years_ = budget_years(place) if budgeted is None else budgeted
+    years = set(budget_years_) | role_years(place, current=current) | {current, selected}
     return sorted(years)
 
 
@@ -90,12 +102,6 @@ def role_years(place: Place, *, current: FinancialYear) -> set[FinancialYear]:
         last = max(first, current.start_year) if last is None else last
         years.update(range(max(first, FIRST_YEAR), min(last, LAST_YEAR) + 1))
     return {FinancialYear(year) for year in years}
-
-
-def on_cost_percent(place: Place, year: FinancialYear) -> Decimal:
-    """The on-cost percentage of the place's budget for `year` (0 when the year has no budget)."""
-    found = place.budgets.filter(financial_year=year.start_year).values_list("on_cost_percent", flat=True).first()
-    return found or Decimal(0)
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -72,13 +74,14 @@ def home(request):
 
 def dashboard(request, place):
     place = place_for(request, place)
+    budgeted = selectors.budget_years(place)
     if "year" in request.GET:
         try:
             year = FinancialYear.parse(request.GET["year"])
         except ValueError as error:
             return bad_request(request, str(error))
     else:
-        year = selectors.default_year(place)
+        year = selectors.default_year(place, budgeted=budgeted)
     board = selectors.place_dashboard(place=place, year=year)
     return render(
         request,
@@ -88,7 +91,7 @@ def dashboard(request, place):
             place,
             board=board,
             year=year,
-            years=selectors.year_choices(place, year),
+            years=selectors.year_choices(place, year, budgeted=budgeted),
             budget_history=selectors.budget_history(place),
             sections=extensions.dashboard_sections_for(request, place, year),
         ),
@@ -106,13 +109,19 @@ def role_list(request, place):
         )
         messages.error(request, f"Some filters were not understood ({problems}). Choose again from the lists.")
         status = 400
+    on_costs = selectors.on_costs_by_year(place)
+    budgeted = list(on_costs)
     try:
-        year = FinancialYear.parse(request.GET["year"]) if request.GET.get("year") else selectors.default_year(place)
+        year = (
+            FinancialYear.parse(request.GET["year"])
+            if request.GET.get("year")
+            else selectors.default_year(place, budgeted=budgeted)
+        )
     except ValueError as error:
-        messages.error(request, f"{error} The costs are shown for {selectors.default_year(place)}.")
-        year, status = selectors.default_year(place), 400
+        year, status = selectors.default_year(place, budgeted=budgeted), 400
+        messages.error(request, f"{error} The costs are shown for {year}.")
     page = Paginator(role_filter.qs, ROLES_PER_PAGE).get_page(request.GET.get("page"))
-    on_cost = selectors.on_cost_percent(place, year)
+    on_cost = on_costs.get(year, Decimal(0))
     for role in page:
         role.cost_in_year = role.cost_in(year, on_cost)
     query = request.GET.copy()
@@ -127,7 +136,7 @@ def role_list(request, place):
             page=page,
             query=query.urlencode(),
             year=year,
-            years=selectors.year_choices(place, year),
+            years=selectors.year_choices(place, year, budgeted=budgeted),
         ),
         status=status,
     )

@@ -322,3 +322,34 @@ def test_a_document_too_large_is_refused(team_client, settings, tmp_path, monkey
     assert response.status_code == 400
     assert "Save it as a smaller PDF" in " ".join(response.context["form"].errors["description_document"])
     assert not Role.objects.exists()
+
+
+# --- The role list's costs: the year's on-costs, read with the budget years ------------------------------
+
+
+def test_the_role_list_costs_each_role_in_the_year_shown_with_that_years_on_costs(team_client, place):
+    from tests.factories import BudgetFactory
+
+    BudgetFactory(place=place, financial_year=2022, amount=Decimal("100000"), on_cost_percent=Decimal("25"))
+    BudgetFactory(place=place, financial_year=2023, amount=Decimal("100000"), on_cost_percent=Decimal("10"))
+    RoleFactory(place=place, title="Frailty Lead")  # 1 session a week at £16,400 a year, 2022/23
+
+    in_2022 = team_client.get(f"/places/{place.slug}/roles/?year=2022-23").content.decode()
+    in_2023 = team_client.get(f"/places/{place.slug}/roles/?year=2023-24").content.decode()
+
+    assert '<td class="num cost-in-year">£20,500.00</td>' in in_2022  # £16,400 and 25%
+    assert '<td class="num cost-in-year">£0.00</td>' in in_2023  # the role ended on 31 March 2023
+
+
+def test_a_year_not_understood_shows_the_latest_budget_year_and_says_so(team_client, place):
+    from tests.factories import BudgetFactory
+
+    BudgetFactory(place=place, financial_year=2022, amount=Decimal("100000"), on_cost_percent=Decimal("25"))
+    RoleFactory(place=place, title="Frailty Lead")
+
+    response = team_client.get(f"/places/{place.slug}/roles/?year=next-year")
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The costs are shown for 2022/23." in page
+    assert '<td class="num cost-in-year">£20,500.00</td>' in page
