@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roles.formatting import day
-from roles.models import Declaration, Role
+from roles.models import Budget, Declaration, Role
 from roles.services import ChangeRefused
 from roles.views import place_for
 
@@ -144,7 +144,8 @@ def _decisions(queryset):
         Prefetch("votes", queryset=Vote.objects.select_related("organisation", "cast_by__person")),
         # All a decision shows of the roles it authorises: a link to each, by its title.
         Prefetch("roles", queryset=Role.objects.select_related("place").only("pk", "title", "place__slug")),
-        "budgets",
+        # Each budget is written with its place's name ("Bexley 2022/23"): read with it, not one query a budget.
+        Prefetch("budgets", queryset=Budget.objects.select_related("place")),
     )
 
 

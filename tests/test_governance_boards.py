@@ -27,7 +27,7 @@ from recruitment.models import Reminder
 from recruitment.reminders import sweep
 from roles.models import AccessKind, Budget, Declaration, Person, Place
 from roles.services import ChangeRefused, MoveNotAllowed
-from tests.factories import ICSFactory, PlaceFactory, RoleFactory, UserFactory, member
+from tests.factories import BudgetFactory, ICSFactory, PlaceFactory, RoleFactory, UserFactory, member
 from tests.helpers import admin_form_body, fuzz
 from tests.test_fuzz import changes, fingerprint
 
@@ -481,6 +481,7 @@ def _items(boards: Boards, count: int) -> None:
         for name in VOTING[:3]:
             Vote.objects.create(decision=decision, organisation=boards.orgs[name], choice="for")
         decision.roles.add(RoleFactory(place=boards.board.place))
+        decision.budgets.add(BudgetFactory(place=boards.board.place, financial_year=2010 + n))
 
 
 @pytest.mark.parametrize(
@@ -521,6 +522,8 @@ def _items_more(boards):
         item = AgendaItem.objects.create(meeting=boards.public, number=50 + n, title=f"More {n}")
         Paper.objects.create(item=item, title=f"More {n}", asks="note")
         services.declaration_record(member=boards.chair, interest="x", item=item, by=None)
+        decision = Decision.objects.create(item=item, text=f"Budget {n}")
+        decision.budgets.add(BudgetFactory(place=boards.board.place, financial_year=2030 + n))  # each names its place
 
 
 # --- The admin ---------------------------------------------------------------------------------------------
