@@ -98,3 +98,41 @@ def test_each_run_captures_its_queries_however_many_were_run_before(db):
     bench.measure_in_rounds([timed], repeat=2)
 
     assert timed.queries == 2
+
+
+# --- scripts/request_pages.py: what scripts/instructions.sh counts under callgrind --------------------
+
+
+def _request_pages():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "request_pages.py"
+    spec = importlib.util.spec_from_file_location("request_pages", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_instruction_counter_requests_each_page_the_times_asked(demo):
+    from django.core.signals import request_started
+
+    paths = []
+
+    def started(sender, environ, **kwargs):
+        paths.append(environ["PATH_INFO"])
+
+    request_started.connect(started)
+    try:
+        _request_pages().main("bexley-team", ["/places/bexley/", "/places/bexley/roles/"], 3)
+    finally:
+        request_started.disconnect(started)
+
+    assert paths == ["/places/bexley/"] * 3 + ["/places/bexley/roles/"] * 3
+
+
+def test_the_instruction_counter_refuses_a_page_the_user_may_not_open_naming_the_fix(demo):
+    request_pages = _request_pages()
+
+    with pytest.raises(SystemExit, match="answered 404 as bexley-team: give a page that user may open"):
+        request_pages.main("bexley-team", ["/places/derby-city/"], 1)
