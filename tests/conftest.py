@@ -320,6 +320,29 @@ DEMOS = {"governance_demo": _load_governance_demo, "demo": _load_demo}
 DEMO_PASSWORD = "test-pass-2022"
 
 
+def _name_the_connection(sender, connection, **kwargs):
+    """Each PostgreSQL connection the tests open says which test and thread opened it (its
+    `application_name`), so that one left open is named by the warning below. Set on the driver's own
+    cursor: no query a test counts."""
+    if connection.vendor != "postgresql":
+        return
+    import threading
+
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").split(" (")[0].rsplit("/", 1)[-1]
+    name = f"{threading.current_thread().name} {test}"[:63]
+    with connection.connection.cursor() as cursor:
+        cursor.execute("SET application_name = %s", [name])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _connections_named():
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_name_the_connection)
+    yield
+    connection_created.disconnect(_name_the_connection)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _test_database_left_to_no_one(django_db_setup, django_db_blocker):
     """At the end of the run, before pytest-django drops the test database (PostgreSQL): close this
@@ -328,7 +351,7 @@ def _test_database_left_to_no_one(django_db_setup, django_db_blocker):
     A connection opened in another context (Playwright runs an event loop in the test thread, and Django
     keeps connections per context) can outlive every test, and then the database could not be dropped
     ("being accessed by other users"), now and then, with no test to blame. The warning names the
-    session's last query, so that its test can be found."""
+    session's test and thread (`_name_the_connection`) and its last query."""
     yield
     from django.db import connection, connections
 
