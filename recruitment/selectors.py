@@ -165,8 +165,9 @@ def _date(value) -> dt.date | None:
 
 
 def hire_times(round_: AdvertRound, today: dt.date | None = None) -> HireTimes:
-    """Time to hire and per stage for one round, read through `rounds_with_times` (its offers with
-    their contracts as `offer_list`)."""
+    """Time to hire and per stage for one round, with its role, place and ICS and its offers with their
+    contracts as `offer_list`: read through `rounds_with_times`, or set by a page that lists the offers
+    already (the round page)."""
     today = today or timezone.localdate()
     offers = sorted(round_.offer_list, key=lambda o: (o.made_at, o.pk))
     accepted = next((o for o in offers if o.status == Offer.Status.ACCEPTED), None)

@@ -64,10 +64,10 @@ def default_year(place: Place, today=None, *, budgeted: list[FinancialYear] | No
     """The current financial year, or the latest with a budget when the current has none (`budgeted`:
     the place's budget years, when read already)."""
     current = FinancialYear.containing(today or timezone.localdate())
-    years = budget_years(place) if budgeted is None else budgeted
-    if not years or current in years:
+    budgeted = budget_years(place) if budgeted is None else budgeted
+    if not budgeted or current in budgeted:
         return current
-    return years[-1]
+    return budgeted[-1]
 
 
 def year_choices(
@@ -77,9 +77,8 @@ def year_choices(
     place's roles run in, the current one, and the one shown. Two queries, however many roles (one
     when given the budget years)."""
     current = FinancialYear.current()
-    budget_years_ = budget_years(place) if budgeted is None else budgeted
-    years = set(budget_years_) | role_years(place, current=current) | {current, selected}
-    return sorted(years)
+    budgeted = budget_years(place) if budgeted is None else budgeted
+    return sorted(set(budgeted) | role_years(place, current=current) | {current, selected})
 
 
 def _financial_year_of(column: str):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import threading
+import warnings
 
 import pytest
 from hypothesis import settings
@@ -326,8 +328,6 @@ def _name_the_connection(sender, connection, **kwargs):
     cursor: no query a test counts."""
     if connection.vendor != "postgresql":
         return
-    import threading
-
     test = os.environ.get("PYTEST_CURRENT_TEST", "").split(" (")[0].rsplit("/", 1)[-1]
     name = f"{threading.current_thread().name} {test}"[:63]
     with connection.connection.cursor() as cursor:
@@ -369,6 +369,4 @@ def _test_database_left_to_no_one(django_db_setup, django_db_blocker):
                 cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
         connection.close()
     if others:
-        import warnings
-
         warnings.warn(f"Ended {len(others)} session(s) left connected to the test database: {others}", stacklevel=1)
