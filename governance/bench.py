@@ -31,13 +31,13 @@ from urllib.parse import urlsplit
 from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 
 from governance import packs, reports
 from recruitment.models import Milestone
 from recruitment.reminders import sweep
 from roles import permissions
-from roles.models import ICS, Place, Role
+from roles.models import ICS, Place, Role, RoleStatus
 
 GOAL_RATIO, GOAL_MS, CEILING_MS = 3, 50, 300
 # The most a whole export or the sweep may take.
@@ -202,31 +202,48 @@ def page_kind(url: str, admin: bool) -> str | None:
         return None
 
 
-def walk(client: Client, start: str, *, admin: bool, prefer: str) -> dict[str, tuple[str, bool]]:
-    """One URL per page kind reachable by links from `start`, the links holding `prefer` first, and
-    whether it is a page (HTML) rather than a file to download."""
-    queue, found = deque([start]), {}
-    while queue and len(found) < MOST_PAGES:
-        url = queue.popleft()
-        kind = page_kind(url, admin)
-        if kind is None or kind in found:
-            continue
-        response = _get(client, url)
-        if response.status_code in (301, 302) and response.get("Location"):
-            queue.appendleft(response["Location"])  # e.g. the home page, to a user's one place
-            continue
-        if response.status_code != 200:
-            continue
-        is_page = "text/html" in response.get("Content-Type", "") and not response.streaming
-        found[kind] = (url, is_page)
-        if not is_page:
-            continue
-        for link in HREF.findall(response.content.decode()):
-            link = html.unescape(link)
-            if page_kind(link, admin) in (None, *found):
+def walk(client: Client, *starts: str, admin: bool, prefer: str) -> dict[str, tuple[str, bool]]:
+    """One URL per page kind reachable by links from the first start, the links holding `prefer`
+    first, and whether it is a page (HTML) rather than a file to download. Each further start is
+    walked once the earlier ones are done, its own links followed even when a page of its kind was
+    found: it reaches the kinds that only some objects link to (a role's delete page, say)."""
+    found: dict[str, tuple[str, bool]] = {}
+    for start in starts:
+        queue = deque([start])
+        while queue and len(found) < MOST_PAGES:
+            url = queue.popleft()
+            kind = page_kind(url, admin)
+            if kind is None or (kind in found and url != start):
                 continue
-            (queue.appendleft if prefer and prefer in link else queue.append)(link)
+            response = _get(client, url)
+            if response.status_code in (301, 302) and response.get("Location"):
+                queue.appendleft(response["Location"])  # e.g. the home page, to a user's one place
+                continue
+            if response.status_code != 200:
+                continue
+            is_page = "text/html" in response.get("Content-Type", "") and not response.streaming
+            found.setdefault(kind, (url, is_page))
+            if not is_page:
+                continue
+            for link in HREF.findall(response.content.decode()):
+                link = html.unescape(link)
+                if page_kind(link, admin) in (None, *found):
+                    continue
+                (queue.appendleft if prefer and prefer in link else queue.append)(link)
     return found
+
+
+def deletable_role(user, place_slug: str) -> list[str]:
+    """The admin page of a role still proposed at the place, where the user may change it: only such
+    a role links to its delete page, and the walk's first role may have moved on."""
+    role = (
+        Role.objects.filter(
+            place__slug=place_slug, status=RoleStatus.PROPOSED, place__in=permissions.admin_places(user, change=True)
+        )
+        .order_by("pk")
+        .first()
+    )
+    return [] if role is None else [reverse("admin:roles_role_change", args=[role.pk])]
 
 
 def rows_in_scope(url: str, user) -> int:
@@ -248,8 +265,8 @@ def pages(users, *, place_slug: str, repeat: int, admin_users=(), report=None) -
     for user, admin in [*((u, False) for u in users), *((u, True) for u in admin_users)]:
         client = Client()
         client.force_login(user)
-        start = "/admin/" if admin else "/"
-        for kind, (url, is_page) in sorted(walk(client, start, admin=admin, prefer=f"/{place_slug}/").items()):
+        starts = ["/admin/", *deletable_role(user, place_slug)] if admin else ["/"]
+        for kind, (url, is_page) in sorted(walk(client, *starts, admin=admin, prefer=f"/{place_slug}/").items()):
             timed.append(
                 _Timed(
                     f"{kind} as {user.username}",

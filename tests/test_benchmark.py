@@ -8,10 +8,12 @@ import re
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from governance import bench
-from roles.models import Role, RoleMove
+from roles.models import Role, RoleMove, RoleStatus
 
 KEYS = {"page", "rows", "queries", "median_ms", "bare_ms", "ratio", "peak_kb"}
 
@@ -136,3 +138,22 @@ def test_the_instruction_counter_refuses_a_page_the_user_may_not_open_naming_the
 
     with pytest.raises(SystemExit, match="answered 404 as bexley-team: give a page that user may open"):
         request_pages.main("bexley-team", ["/places/derby-city/"], 1)
+
+
+def test_the_admin_walk_reaches_the_delete_page_that_only_a_proposed_role_links_to(demo, client):
+    """The walk times one page of each kind; only a role still proposed links to its delete page, so a
+    proposed role's page is walked after the rest, and the role list's first role keeps the change page."""
+    user = User.objects.get(username="ics-admin")
+    client.force_login(user)
+    proposed = Role.objects.filter(place__slug="bexley", status=RoleStatus.PROPOSED).order_by("pk").first()
+    moved_on = Role.objects.filter(place__slug="bexley").exclude(status=RoleStatus.PROPOSED).order_by("pk").first()
+    first = reverse("admin:roles_role_change", args=[moved_on.pk])
+
+    starts = bench.deletable_role(user, "bexley")
+    found = bench.walk(client, first, *starts, admin=True, prefer="/bexley/")
+
+    assert starts == [reverse("admin:roles_role_change", args=[proposed.pk])]
+    assert found["admin:roles_role_change"] == (first, True)
+    assert found["admin:roles_role_delete"] == (reverse("admin:roles_role_delete", args=[proposed.pk]), True)
+    assert "admin:roles_role_delete" not in bench.walk(client, first, admin=True, prefer="/bexley/")
+    assert bench.deletable_role(User.objects.get(username="hr-recruiter"), "bexley") == [], "may not change roles"
