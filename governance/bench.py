@@ -234,11 +234,15 @@ def walk(client: Client, *starts: str, admin: bool, prefer: str) -> dict[str, tu
 
 
 def deletable_role(user, place_slug: str) -> list[str]:
-    """The admin page of a role still proposed at the place, where the user may change it: only such
-    a role links to its delete page, and the walk's first role may have moved on."""
+    """The admin page of a role still proposed at the place and named by no board decision, where the
+    user may change it: only such a role links to its delete page and may be deleted, and the walk's
+    first role may have moved on."""
     role = (
         Role.objects.filter(
-            place__slug=place_slug, status=RoleStatus.PROPOSED, place__in=permissions.admin_places(user, change=True)
+            place__slug=place_slug,
+            status=RoleStatus.PROPOSED,
+            place__in=permissions.admin_places(user, change=True),
+            decisions__isnull=True,
         )
         .order_by("pk")
         .first()

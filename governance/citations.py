@@ -9,6 +9,9 @@ A Part 2 (private) decision's words are shown only to those who may read the mee
 (`access.may_see_meeting_content`); others see the board, the date and the item, which is enough to
 cite it, and the reference kept on the role is written the same way, since everyone who sees the
 role sees it.
+
+A role a decision names is never deleted, even while it is still proposed (`kept_by_decisions`): the
+decision's record would lose it.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from roles.extensions import decision_source, role_section
 from roles.formatting import day
 from roles.models import Place, Role
-from roles.services import ChangeRefused
+from roles.services import ChangeRefused, delete_check
 
 from . import access
 from .models import Decision, Meeting
@@ -109,6 +112,26 @@ class BoardDecisions:
 
 
 decision_source(BoardDecisions())
+
+
+@delete_check
+def kept_by_decisions(*, roles: list[Role]) -> list[str]:
+    """A role a recorded decision names may not be deleted (deleting it would take it out of the decision
+    and its history); one reason for each such role, naming the first decision."""
+    named = (
+        Decision.roles.through.objects.filter(role_id__in=[role.pk for role in roles])
+        .select_related("decision__item__meeting__board")
+        .order_by("decision__item__meeting__held_on", "decision__item__number", "decision_id")
+    )
+    first = {}
+    for link in named:
+        first.setdefault(link.role_id, link.decision)
+    return [
+        f"“{role.title}” is named by a board's decision ({where(first[role.pk])}): the decision keeps the roles "
+        "it names, so withdraw the role instead of deleting it."
+        for role in roles
+        if role.pk in first
+    ]
 
 
 def _detail_url(decision: Decision) -> str:

@@ -901,14 +901,10 @@ class RoleAdmin(ScopedAdmin):
         return super().has_delete_permission(request, obj) and (obj is None or obj.status == RoleStatus.PROPOSED)
 
     def get_deleted_objects(self, objs, request):
-        """Roles that have left "proposed" are listed as kept, with why; nothing is deleted while any is listed."""
+        """Roles the service would keep (`services.delete_refusals`) are listed as kept, with why; nothing is
+        deleted while any is listed."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        kept = [
-            f"“{role.title}” is {role.get_status_display()}: withdraw it instead; a role that has left Proposed "
-            "keeps its history."
-            for role in objs
-            if role.status != RoleStatus.PROPOSED
-        ]
+        kept = services.delete_refusals(list(objs))
         perms_needed = {name for name in perms_needed if name != Role._meta.verbose_name} if kept else perms_needed
         return deleted, counts, perms_needed, [*kept, *protected]
 

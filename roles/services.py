@@ -363,15 +363,10 @@ def roles_delete(*, roles: list[Role], by) -> list[RoleMove]:
         ids = [r.pk for r in roles]
         places = _lock_places(_current_place_ids(ids))
         locked = list(_lock_roles(ids, places).values())
-        refused = []
         for row in locked:
             if not permissions.can_edit_catalogue(by, places[row.place_id]):
                 raise MoveNotAllowed(f"Your account may not delete {places[row.place_id]}'s roles.")
-            if row.status != S.PROPOSED or row.advert_rounds.exists():
-                refused.append(
-                    f"“{row.title}” is {row.get_status_display()}: a role that has left Proposed keeps its "
-                    "history, so withdraw it instead of deleting it."
-                )
+        refused = delete_refusals(locked)
         if refused:
             raise DeleteRefused(f"Nothing was deleted: {len(refused)} of the roles may not be.", problems=refused)
         rows = []
@@ -385,6 +380,32 @@ def roles_delete(*, roles: list[Role], by) -> list[RoleMove]:
                 transaction.on_commit(lambda name=document: document_forget(name, still_used=_document_in_use))
     log.info("%s proposed roles deleted by %s", len(rows), by)
     return rows
+
+
+def delete_refusals(roles: list[Role]) -> list[str]:
+    """Why each of `roles` that may not be deleted is kept, for the delete page to say and for
+    `roles_delete` to refuse: it has left Proposed, or an app above keeps it (`delete_check`)."""
+    refused = [
+        f"“{row.title}” is {row.get_status_display()}: withdraw it instead; a role that has left Proposed "
+        "keeps its history."
+        for row in roles
+        if row.status != S.PROPOSED or row.advert_rounds.exists()
+    ]
+    for check in DELETE_CHECKS:
+        refused += check(roles=roles)
+    return refused
+
+
+# Rules of apps above `roles` on deleting roles (governance: a board's decision keeps the roles it names):
+# `check(*, roles) -> [why, ...]`, one reason for each role it keeps, in one query for all of them.
+DELETE_CHECKS: list = []
+
+
+def delete_check(check):
+    """Register `check` to run before any role is deleted (a decorator; registering twice keeps one)."""
+    if check not in DELETE_CHECKS:
+        DELETE_CHECKS.append(check)
+    return check
 
 
 def _audit(role: Role, action: str, by, *, from_status: str | None = None, **fields) -> RoleMove:

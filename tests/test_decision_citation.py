@@ -229,3 +229,35 @@ def test_the_admin_approve_action_cites_a_decision(client, governance_demo):
     assert role.status == S.APPROVED
     assert decision.roles.filter(pk=role.pk).exists()
     assert RoleMove.objects.get(role=role, to_status=S.APPROVED).details["decision_id"] == decision.pk
+
+
+def test_a_proposed_role_a_decision_names_is_kept_and_its_delete_page_says_why(client, governance_demo):
+    """Deleting “Estates/ IT Infrastructure” (still proposed; the board endorsed it in Table 3) would take
+    it out of the board's decision: the delete page says so, a forced post is refused, and so is the
+    service; a proposed role no decision names is still deleted."""
+    role, decision = Role.objects.get(place__slug="bexley", title="Estates/ IT Infrastructure"), endorsement()
+    assert role.status == S.PROPOSED and decision.roles.filter(pk=role.pk).exists()
+    history_rows = decision.history.count()
+    admin = user("ics-admin")
+    client.force_login(admin)
+    url = reverse("admin:roles_role_delete", args=[role.pk])
+
+    page = client.get(url)
+    forced = client.post(url, {"post": "yes"})
+
+    why = (
+        "“Estates/ IT Infrastructure” is named by a board's decision (Bexley Strategic Board, 27 Jan 2022 (Part 2), "
+        "item 14): the decision keeps the roles it names, so withdraw the role instead of deleting it."
+    )
+    assert page.status_code == 200 and why in text_of(page)
+    assert "Are you sure" not in text_of(page)
+    assert forced.status_code == 200 and why in text_of(forced)  # the page again, with why; nothing deleted
+    with pytest.raises(services.DeleteRefused) as refused:
+        services.roles_delete(roles=[role, new_role("Digital Lead")], by=admin)
+    assert refused.value.problems == [why]
+    assert Role.objects.filter(title__in=["Estates/ IT Infrastructure", "Digital Lead"]).count() == 2
+    assert decision.roles.filter(pk=role.pk).exists() and decision.history.count() == history_rows
+    assert not RoleMove.objects.filter(role_id=role.pk, action="deleted").exists()
+
+    services.role_delete(role=Role.objects.get(title="Digital Lead"), by=admin)
+    assert not Role.objects.filter(title="Digital Lead").exists()
