@@ -901,12 +901,13 @@ class RoleAdmin(ScopedAdmin):
         return super().has_delete_permission(request, obj) and (obj is None or obj.status == RoleStatus.PROPOSED)
 
     def get_deleted_objects(self, objs, request):
-        """Roles the service would keep (`services.delete_refusals`) are listed as kept, with why; nothing is
-        deleted while any is listed."""
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        """Roles the service would keep (`services.delete_refusals`) are listed as kept, with why, as
+        `ServiceDoorAdmin` lists a refusal (without Django gathering what a deletion would reach); nothing
+        is deleted while any is listed."""
         kept = services.delete_refusals(list(objs))
-        perms_needed = {name for name in perms_needed if name != Role._meta.verbose_name} if kept else perms_needed
-        return deleted, counts, perms_needed, [*kept, *protected]
+        if kept:
+            return [str(obj) for obj in objs], {}, set(), kept
+        return super().get_deleted_objects(objs, request)
 
     def delete_through_service(self, objs, by):
         services.roles_delete(roles=objs, by=by)
