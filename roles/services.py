@@ -374,12 +374,31 @@ def roles_delete(*, roles: list[Role], by) -> list[RoleMove]:
             row.version += 1
             rows.append(_audit(row, Action.DELETED, by, reason="Deleted while proposed"))
             document = row.description_document.name or ""
+            _unlink_in_history(row, by)
             row._history_user = by
             row.delete()
             if document:
                 transaction.on_commit(lambda name=document: document_forget(name, still_used=_document_in_use))
     log.info("%s proposed roles deleted by %s", len(rows), by)
     return rows
+
+
+def _unlink_in_history(role: Role, by) -> None:
+    """Take `role` out of each row that keeps the history of its links to roles (a milestone's roles, a
+    feedback point's), one row at a time as `by`, so each history says the role went and who took it
+    out; deleting the role would delete the links with no history row. Found through the models'
+    relations, since those models belong to the apps above."""
+    for relation in Role._meta.related_objects:
+        model = relation.related_model
+        manager = getattr(model._meta, "simple_history_manager_attribute", None)
+        if not relation.many_to_many or manager is None:
+            continue
+        name = relation.field.name
+        if name not in {field.name for field in getattr(model, manager).model._history_m2m_fields}:
+            continue
+        for linked in model._default_manager.filter(**{name: role}).order_by("pk"):
+            linked._history_user = by
+            getattr(linked, name).remove(role)
 
 
 def delete_refusals(roles: list[Role]) -> list[str]:

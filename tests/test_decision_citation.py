@@ -15,8 +15,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from governance import engagement
 from governance import services as board_services
-from governance.models import Decision
+from governance.models import Decision, FeedbackPoint
+from recruitment import plans
+from recruitment.models import Milestone
 from roles import services
 from roles.models import Place, Role, RoleMove, RoleStatus
 from roles.services import MoveDetails
@@ -261,3 +264,25 @@ def test_a_proposed_role_a_decision_names_is_kept_and_its_delete_page_says_why(c
 
     services.role_delete(role=Role.objects.get(title="Digital Lead"), by=admin)
     assert not Role.objects.filter(title="Digital Lead").exists()
+
+
+def test_deleting_a_proposed_role_leaves_a_history_row_on_each_milestone_and_feedback_point_it_was_on(
+    governance_demo,
+):
+    """The links go with the role; each milestone's and feedback point's history says so, and who did it."""
+    team, admin = user("bexley-team"), user("ics-admin")
+    role, kept = new_role("Digital Lead"), Role.objects.get(place__slug="bexley", title="Estates/ IT Infrastructure")
+    milestone = Milestone.objects.filter(roles=kept).order_by("pk").first()
+    point = FeedbackPoint.objects.filter(roles=kept).order_by("pk").first()
+    plans.milestone_save(place=role.place, values={"roles": [kept, role]}, by=team, milestone=milestone)
+    engagement.point_save(event=point.event, values={"roles": [kept, role]}, by=team, point=point)
+    rows = (milestone.history.count(), point.history.count())
+
+    services.role_delete(role=role, by=admin)
+
+    for row, before in zip((milestone, point), rows, strict=True):
+        latest = row.history.latest()
+        assert row.history.count() == before + 1 and latest.history_user == admin
+        assert [link.role_id for link in latest.roles.all()] == [kept.pk]
+        assert [link.role_id for link in latest.prev_record.roles.all()] == sorted([kept.pk, role.pk])
+        assert list(row.roles.all()) == [kept]
