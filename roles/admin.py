@@ -312,11 +312,15 @@ class ServiceDoorAdmin(RelatedLinksOnce, SimpleHistoryAdmin):
         """Why `obj` is kept, said at once on its delete page (the service refuses it too), or None."""
         return None
 
+    def delete_refusals(self, objs) -> list[str]:
+        """Why any of `objs` is kept: each one's `delete_refusal`, unless the service says it for all at once."""
+        return [refusal for obj in objs if (refusal := self.delete_refusal(obj))]
+
     def get_deleted_objects(self, objs, request):
         """Rows the service would refuse to delete are refused on the page, with why, without Django first
         gathering every row a deletion would reach (tens of thousands at national scale); others as Django
         lists them."""
-        refusals = [refusal for obj in objs if (refusal := self.delete_refusal(obj))]
+        refusals = self.delete_refusals(objs)
         if refusals:
             return [str(obj) for obj in objs], {}, set(), refusals
         return super().get_deleted_objects(objs, request)
@@ -900,14 +904,10 @@ class RoleAdmin(ScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or obj.status == RoleStatus.PROPOSED)
 
-    def get_deleted_objects(self, objs, request):
-        """Roles the service would keep (`services.delete_refusals`) are listed as kept, with why, as
-        `ServiceDoorAdmin` lists a refusal (without Django gathering what a deletion would reach); nothing
-        is deleted while any is listed."""
-        kept = services.delete_refusals(list(objs))
-        if kept:
-            return [str(obj) for obj in objs], {}, set(), kept
-        return super().get_deleted_objects(objs, request)
+    def delete_refusals(self, objs) -> list[str]:
+        """The roles the service would keep, with why (`services.delete_refusals`); nothing is deleted while
+        any is listed."""
+        return services.delete_refusals(list(objs))
 
     def delete_through_service(self, objs, by):
         services.roles_delete(roles=objs, by=by)
