@@ -20,8 +20,13 @@ from django.test import Client  # noqa: E402
 
 
 def main(username: str, urls: list[str], times: int) -> None:
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise SystemExit(
+            f"No user {username}: give a username of the loaded data (`manage.py load_scale` makes scale-*)."
+        )
     client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
+    client.force_login(user)
     for url in urls:
         for _ in range(times):
             status = client.get(url).status_code

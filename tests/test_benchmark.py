@@ -138,6 +138,8 @@ def test_the_instruction_counter_refuses_a_page_the_user_may_not_open_naming_the
 
     with pytest.raises(SystemExit, match="answered 404 as bexley-team: give a page that user may open"):
         request_pages.main("bexley-team", ["/places/derby-city/"], 1)
+    with pytest.raises(SystemExit, match="No user nobody: give a username of the loaded data"):
+        request_pages.main("nobody", ["/places/bexley/"], 1)
 
 
 def test_the_admin_walk_reaches_the_delete_page_that_only_a_proposed_role_links_to(demo, client):
