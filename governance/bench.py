@@ -36,7 +36,7 @@ from django.urls import Resolver404, resolve, reverse
 from governance import packs, reports
 from recruitment.models import Milestone
 from recruitment.reminders import sweep
-from roles import permissions
+from roles import permissions, services
 from roles.models import ICS, Place, Role, RoleStatus
 
 GOAL_RATIO, GOAL_MS, CEILING_MS = 3, 50, 300
@@ -234,19 +234,13 @@ def walk(client: Client, *starts: str, admin: bool, prefer: str) -> dict[str, tu
 
 
 def deletable_role(user, place_slug: str) -> list[str]:
-    """The admin page of a role still proposed at the place and named by no board decision, where the
-    user may change it: only such a role links to its delete page and may be deleted, and the walk's
-    first role may have moved on."""
-    role = (
-        Role.objects.filter(
-            place__slug=place_slug,
-            status=RoleStatus.PROPOSED,
-            place__in=permissions.admin_places(user, change=True),
-            decisions__isnull=True,
-        )
-        .order_by("pk")
-        .first()
-    )
+    """The admin page of the first role at the place that the user may change and the service would
+    delete (`services.delete_refusals`: still proposed, named by no board decision): only such a role
+    links to its delete page and shows what deleting it takes, and the walk's first role may have moved on."""
+    proposed = Role.objects.filter(
+        place__slug=place_slug, status=RoleStatus.PROPOSED, place__in=permissions.admin_places(user, change=True)
+    ).order_by("pk")
+    role = next((role for role in proposed.iterator() if not services.delete_refusals([role])), None)
     return [] if role is None else [reverse("admin:roles_role_change", args=[role.pk])]
 
 
